@@ -1,0 +1,152 @@
+// The EC2 port: the subset of EC2 actions ebbflow uses, as plain C++ values.
+//
+// Ec2Api is what daemons depend on. Ec2Client implements it over the EC2 Query protocol
+// (form-encoded POST, XML replies, SigV4) against any endpoint: real AWS or `ebbflow cloud
+// serve`. Fakes for scenario tests implement the same interface.
+//
+// Error mapping (Error.code is the EC2 error code verbatim):
+//   RequestLimitExceeded, Throttling, InsufficientInstanceCapacity, InsufficientHostCapacity,
+//   InsufficientReservedInstanceCapacity, MaxSpotInstanceCountExceeded, InstanceLimitExceeded,
+//   VcpuLimitExceeded, SpotMaxPriceTooLow                                  -> kBackOff
+//   HTTP 5xx, InternalError, ServiceUnavailable, Unavailable               -> kRetry
+//   InvalidInstanceID.NotFound, InvalidLaunchTemplateName.NotFoundException -> kNotFound
+//   AuthFailure, UnauthorizedOperation, SignatureDoesNotMatch, RequestExpired,
+//   InvalidParameterValue, MissingParameter, other 4xx                      -> kGiveUp
+//   no HTTP response (connection refused, timeout)                         -> kUnavailable
+//   a reply that cannot be parsed                                          -> kRetry, code "MalformedResponse"
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/http.h"
+#include "aws/sigv4.h"
+#include "util/result.h"
+
+namespace ebbflow::aws {
+
+using Tags = std::map<std::string, std::string>;
+
+struct Ec2Instance {
+  std::string instance_id;
+  std::string instance_type;
+  std::string state;             // pending | running | shutting-down | terminated | stopping | stopped
+  std::string private_ip;        // primary private IPv4 (NIC device index 0, else top-level)
+  std::string private_dns_name;  // e.g. "ip-127-0-1-5.ec2.internal"
+  std::vector<std::string> all_private_ips;  // top-level IP and every NIC's IPs
+  int64_t launch_time = 0;       // Unix seconds
+  std::string client_token;
+  std::string launch_template_name;
+  std::string state_reason;      // StateReason.Message, e.g. "Client.InstanceInitiatedShutdown"
+  Tags tags;
+};
+
+struct Filter {
+  std::string name;                 // "tag:ebbflow:cluster-name", "instance-state-name", ...
+  std::vector<std::string> values;
+};
+
+struct RunInstancesRequest {
+  std::string launch_template_name;   // LaunchTemplate.LaunchTemplateName
+  std::string launch_template_version = "$Latest";
+  std::string instance_type;          // optional override of the template's type
+  int min_count = 1;
+  int max_count = 1;
+  std::string client_token;           // idempotency: same token, same instances
+  Tags instance_tags;                 // TagSpecification ResourceType=instance
+  std::string subnet_id;              // optional
+};
+
+struct InstanceStateChange {
+  std::string instance_id;
+  std::string previous_state;
+  std::string current_state;
+};
+
+struct InstanceStatusDetail {
+  std::string name;             // "reachability"
+  std::string status;           // "passed" | "failed" | "initializing" | "insufficient-data"
+  int64_t impaired_since = 0;   // Unix seconds, 0 when absent
+};
+
+struct InstanceStatusSummary {
+  std::string status;  // "ok" | "impaired" | "initializing" | "insufficient-data" | "not-applicable"
+  std::vector<InstanceStatusDetail> details;
+};
+
+struct ScheduledEvent {
+  std::string code;  // instance-reboot | system-reboot | system-maintenance | instance-retirement | instance-stop
+  std::string description;
+  int64_t not_before = 0;
+};
+
+struct InstanceStatus {
+  std::string instance_id;
+  std::string state;  // instance state name
+  InstanceStatusSummary instance_status;
+  InstanceStatusSummary system_status;
+  std::vector<ScheduledEvent> events;
+};
+
+struct LaunchTemplateRequest {
+  std::string name;
+  std::string instance_type;
+  std::string user_data;  // plain text; the client base64-encodes it
+  Tags instance_tags;
+};
+
+class Ec2Api {
+ public:
+  virtual ~Ec2Api() = default;
+  virtual Result<std::vector<Ec2Instance>> run_instances(const RunInstancesRequest& req) = 0;
+  virtual Result<std::vector<InstanceStateChange>> terminate_instances(const std::vector<std::string>& ids) = 0;
+  // Follows NextToken until the last page. `ids` empty = no InstanceId filter.
+  virtual Result<std::vector<Ec2Instance>> describe_instances(const std::vector<Filter>& filters,
+                                                              const std::vector<std::string>& ids = {}) = 0;
+  virtual Result<std::vector<InstanceStatus>> describe_instance_status(const std::vector<Filter>& filters,
+                                                                       const std::vector<std::string>& ids = {},
+                                                                       bool include_all_instances = false) = 0;
+  virtual Status create_tags(const std::vector<std::string>& ids, const Tags& tags) = 0;
+  virtual Status create_launch_template(const LaunchTemplateRequest& req) = 0;
+  virtual Status delete_launch_template(const std::string& name) = 0;
+};
+
+struct ClientConfig {
+  std::string endpoint;  // "http://127.0.0.1:4566" or "" for https://ec2.<region>.amazonaws.com
+  std::string region = "us-east-1";
+  Credentials credentials;
+  int max_attempts = 3;  // standard retry mode: total attempts for kRetry / kBackOff errors
+};
+
+// The Query-protocol client. Thread-compatible (one per thread).
+class Ec2Client : public Ec2Api {
+ public:
+  Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http);
+  Result<std::vector<Ec2Instance>> run_instances(const RunInstancesRequest& req) override;
+  Result<std::vector<InstanceStateChange>> terminate_instances(const std::vector<std::string>& ids) override;
+  Result<std::vector<Ec2Instance>> describe_instances(const std::vector<Filter>& filters,
+                                                      const std::vector<std::string>& ids = {}) override;
+  Result<std::vector<InstanceStatus>> describe_instance_status(const std::vector<Filter>& filters,
+                                                               const std::vector<std::string>& ids = {},
+                                                               bool include_all_instances = false) override;
+  Status create_tags(const std::vector<std::string>& ids, const Tags& tags) override;
+  Status create_launch_template(const LaunchTemplateRequest& req) override;
+  Status delete_launch_template(const std::string& name) override;
+
+ private:
+  ClientConfig config_;
+  std::unique_ptr<HttpClient> http_;
+};
+
+// Parsers for EC2 XML replies, exposed for tests, fuzzing and benchmarks.
+Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& xml, std::string* next_token);
+Result<std::vector<Ec2Instance>> parse_run_instances(const std::string& xml);
+Result<std::vector<InstanceStatus>> parse_describe_instance_status(const std::string& xml, std::string* next_token);
+// Maps an HTTP status and an EC2 error reply body to an Error (see the table above).
+Error parse_ec2_error(int http_status, const std::string& body);
+
+}  // namespace ebbflow::aws

@@ -1,0 +1,15 @@
+// Each group of `ebbflow` subcommands registers itself on the root CLI11 app.
+// A registered subcommand's callback runs the command and throws CLI::RuntimeError(code) to
+// exit non-zero (the message has already been printed to stderr).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace ebbflow::cli {
+
+void register_validate_command(CLI::App& app);   // cli/validate_command.cpp (config helper)
+void register_cloud_commands(CLI::App& app);     // cli/cloud_commands.cpp   (local cloud)
+void register_cluster_commands(CLI::App& app);   // cli/cluster_commands.cpp
+void register_daemon_commands(CLI::App& app);    // cli/daemon_commands.cpp  (clustermgtd, resume, ...)
+
+}  // namespace ebbflow::cli

@@ -1,0 +1,112 @@
+// The cluster configuration (YAML, shaped like ParallelCluster 3's) as C++ values.
+//
+// load_cluster_config() parses and validates in one pass and reports EVERY problem it finds,
+// each with its YAML path, line and reason, so `ebbflow validate` can print them all at once.
+// Everything but Region, Cloud.Provider and one queue with one compute resource has a default
+// (docs/configuration.md lists them).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "util/result.h"
+
+namespace ebbflow::config {
+
+struct ConfigIssue {
+  std::string path;    // "Scheduling.SlurmQueues[0].ComputeResources[1].MinCount"
+  int line = 0;        // 1-based line in the file; 0 when unknown (e.g. a missing key)
+  int column = 0;      // 1-based
+  std::string message; // "MinCount (5) is greater than MaxCount (2)"
+  std::string to_string(const std::string& file) const;  // "file:12:5: Scheduling...: message"
+};
+
+struct InstanceTypeInfo {
+  std::string name;    // "c5.xlarge"
+  int vcpus = 1;
+  int64_t memory_mib = 1024;
+  int gpus = 0;
+};
+
+struct ComputeResource {
+  std::string name;           // [a-z0-9-]+, no "-st-"/"-dy-" ambiguity issues
+  std::string instance_type;  // must be in the instance-type catalog
+  int min_count = 0;          // static nodes
+  int max_count = 10;         // static + dynamic nodes
+};
+
+struct SlurmQueue {
+  std::string name;
+  std::vector<ComputeResource> compute_resources;
+};
+
+// Queue-mode daemon settings (clustermgtd keys, reference section 6.1), all with defaults.
+struct ClustermgtdSettings {
+  int loop_time_s = 60;
+  int node_replacement_timeout_s = 1800;
+  int orphaned_instance_timeout_s = 300;
+  int health_check_timeout_s = 180;
+  int health_check_timeout_after_slurmdstarttime_s = 180;
+  int insufficient_capacity_timeout_s = 600;
+  int protected_failure_count = 10;
+  int ec2_instance_missing_max_count = 2;  // original default 0 is too aggressive (ref. 13, #7265)
+  bool terminate_drain_nodes = true;
+  bool terminate_down_nodes = true;
+  bool disable_ec2_health_check = false;
+  bool disable_scheduled_event_health_check = false;
+  bool disable_all_cluster_management = false;
+  int launch_max_batch_size = 500;
+  int terminate_max_batch_size = 1000;
+  int update_node_batch_size = 100;
+};
+
+struct ComputemgtdSettings {
+  int loop_time_s = 60;
+  int clustermgtd_timeout_s = 300;  // head-node heartbeat silence before a node shuts itself down
+};
+
+struct SlurmSettings {
+  int scaledown_idletime_min = 10;  // SuspendTime = x * 60 s
+  int resume_timeout_s = 1800;      // ComputeNodeBootstrapTimeout
+  int suspend_timeout_s = 120;
+  std::string scaling_strategy = "best-effort";  // all-or-nothing | best-effort
+};
+
+struct CloudSettings {
+  std::string provider = "local";   // local | aws
+  std::string endpoint;             // empty: the cluster's own local cloud, or AWS's regional endpoint
+  std::string credentials = "auto"; // local: generated per cluster; aws: "auto" = the SDK chain, or "profile:NAME"
+  std::vector<InstanceTypeInfo> extra_instance_types;  // Cloud.InstanceTypes: extends the catalog
+};
+
+struct ClusterConfig {
+  std::string source_file;
+  std::string region;
+  std::string scheduler = "slurm";
+  SlurmSettings slurm;
+  std::vector<SlurmQueue> queues;
+  CloudSettings cloud;
+  ClustermgtdSettings clustermgtd;
+  ComputemgtdSettings computemgtd;
+
+  const SlurmQueue* find_queue(const std::string& name) const;
+  const ComputeResource* find_compute_resource(const std::string& queue, const std::string& cr) const;
+};
+
+// The built-in instance-type catalog (a few common EC2 types, plus "local.small"/"local.large"
+// sized for this machine), extended by Cloud.InstanceTypes.
+const std::vector<InstanceTypeInfo>& builtin_instance_types();
+std::optional<InstanceTypeInfo> find_instance_type(const ClusterConfig& cfg, const std::string& name);
+
+struct LoadResult {
+  std::optional<ClusterConfig> config;  // set only when issues is empty
+  std::vector<ConfigIssue> issues;
+};
+
+LoadResult load_cluster_config_file(const std::string& path);
+LoadResult load_cluster_config_string(const std::string& yaml, const std::string& source_name);
+
+}  // namespace ebbflow::config

@@ -1,0 +1,465 @@
+#include "core/cluster_manager.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace ebbflow::core {
+namespace {
+
+// Per-node facts computed once per iteration.
+struct NodeView {
+  const SlurmNode* node = nullptr;
+  const CloudInstance* instance = nullptr;
+  bool backing_valid = true;     // false: NodeAddr points at an instance that is gone
+  bool partition_inactive = false;
+  bool failing_health = false;
+  std::string health_rule;       // "ec2_health_check" | "scheduled_events_check"
+  bool being_replaced = false;   // static node inside its replacement grace window
+  bool replacement_timed_out = false;
+};
+
+class Iteration {
+ public:
+  Iteration(const ClusterSnapshot& snap, const ManagerState& state, const ManagerSettings& settings)
+      : snap_(snap), settings_(settings) {
+    plan_.next_state = state;
+  }
+
+  Plan run() {
+    ManagerState& st = plan_.next_state;
+    if (st.fleet == FleetStatus::kStopRequested || st.fleet == FleetStatus::kStopped) {
+      stop_fleet();
+      return std::move(plan_);
+    }
+    if (st.fleet == FleetStatus::kStartRequested) start_fleet();
+    index();
+    clean_inactive_partitions();
+    health_checks();
+    update_replacement_set();
+    handle_powering_down();
+    find_and_handle_unhealthy();
+    handle_insufficient_capacity();
+    protected_mode();
+    terminate_orphans();
+    return std::move(plan_);
+  }
+
+ private:
+  void add(ActionKind kind, std::string rule, std::string reason, std::vector<std::string> nodes,
+           std::vector<std::string> instances = {}) {
+    if (nodes.empty() && instances.empty()) return;
+    Action a{kind, std::move(rule), std::move(reason), std::move(nodes), std::move(instances), "", ""};
+    plan_.actions.push_back(std::move(a));
+  }
+  void note(std::string rule, std::string node, std::string message) {
+    plan_.notes.push_back({std::move(rule), std::move(node), std::move(message)});
+  }
+
+  // --- fleet stop / start -------------------------------------------------------------------
+  void stop_fleet() {
+    for (const auto& p : snap_.partitions) {
+      if (is_managed_partition(p.name) && p.state != "INACTIVE")
+        plan_.actions.push_back({ActionKind::kSetPartitionState, "fleet-stop", reasons::kStoppingCluster, {}, {},
+                                 p.name, "INACTIVE"});
+    }
+    std::vector<std::string> to_reset;
+    for (const auto& n : snap_.nodes)
+      if (n.is_nodeaddr_set() || !(n.is_power() || n.is_powering_down() || n.has(kPoweredDown)))
+        to_reset.push_back(n.name);
+    add(ActionKind::kPowerDownNodes, "fleet-stop", reasons::kStoppingCluster, to_reset);
+    std::vector<std::string> ids;
+    for (const auto& i : snap_.instances) ids.push_back(i.id);
+    add(ActionKind::kTerminateInstances, "fleet-stop", reasons::kStoppingCluster, {}, ids);
+    ManagerState& st = plan_.next_state;
+    st.fleet = FleetStatus::kStopped;
+    st.replacing.clear();
+    st.missing_instance.clear();
+  }
+
+  void start_fleet() {
+    ManagerState& st = plan_.next_state;
+    for (const auto& p : snap_.partitions) {
+      if (is_managed_partition(p.name) && p.state != "UP")
+        plan_.actions.push_back({ActionKind::kSetPartitionState, "fleet-start", "starting cluster", {}, {}, p.name, "UP"});
+    }
+    // Nodes of the partitions that were inactive are power-saved again so that they start clean
+    // (reference section 13, #3993: stale NodeAddr kept protected mode from being left).
+    std::set<std::string> inactive;
+    for (const auto& p : snap_.partitions)
+      if (p.state == "INACTIVE") inactive.insert(p.name);
+    std::vector<std::string> reset;
+    for (const auto& n : snap_.nodes)
+      if (inactive.count(n.queue) && (!n.is_power() || n.is_nodeaddr_set())) reset.push_back(n.name);
+    add(ActionKind::kPowerDownNodes, "fleet-start", "starting cluster", reset);
+    st.fleet = FleetStatus::kRunning;
+    st.protected_partitions.clear();
+    st.bootstrap_failures.clear();
+    st.insufficient_capacity.clear();
+    started_ = true;
+  }
+
+  bool is_managed_partition(const std::string& name) const {
+    for (const auto& q : settings_.queues)
+      if (q.name == name) return true;
+    return false;
+  }
+
+  // --- matching nodes and instances ---------------------------------------------------------
+  void index() {
+    std::unordered_map<std::string_view, const CloudInstance*> by_ip;
+    by_ip.reserve(snap_.instances.size() * 2);
+    for (const auto& inst : snap_.instances) {
+      by_ip[inst.private_ip] = &inst;
+      for (const auto& ip : inst.all_private_ips) by_ip[ip] = &inst;
+    }
+    std::unordered_set<std::string_view> inactive;
+    for (const auto& p : snap_.partitions)
+      if (p.state == "INACTIVE") inactive.insert(p.name);
+
+    ManagerState& st = plan_.next_state;
+    views_.reserve(snap_.nodes.size());
+    for (const auto& n : snap_.nodes) {
+      NodeView v;
+      v.node = &n;
+      v.partition_inactive = !started_ && inactive.count(n.queue) > 0;
+      if (n.is_nodeaddr_set()) {
+        auto it = by_ip.find(n.addr);
+        if (it != by_ip.end()) {
+          v.instance = it->second;
+          matched_.insert(it->second->id);
+          st.missing_instance.erase(n.name);
+          // A stopped instance cannot run jobs (reference 13, #2117): the node has no usable backing.
+          if (v.instance->state == "stopping" || v.instance->state == "stopped") {
+            v.backing_valid = false;
+            note("stopped-instance", n.name, "instance " + v.instance->id + " is " + v.instance->state);
+          }
+        } else {
+          // The cloud's list is eventually consistent: tolerate a few iterations before
+          // declaring the instance gone (reference 13, #7265).
+          auto& entry = st.missing_instance[n.name];
+          if (entry.first != n.addr) entry = {n.addr, 0};
+          if (entry.second >= settings_.ec2_instance_missing_max_count) {
+            v.backing_valid = false;
+            st.missing_instance.erase(n.name);
+          } else {
+            entry.second += 1;
+            note("missing-instance", n.name,
+                 "no instance has address " + n.addr + " (seen missing " + std::to_string(entry.second) + " time(s))");
+          }
+        }
+      } else {
+        st.missing_instance.erase(n.name);
+      }
+      views_.push_back(v);
+    }
+    // Forget counters of nodes that no longer exist.
+    std::unordered_set<std::string_view> names;
+    for (const auto& n : snap_.nodes) names.insert(n.name);
+    for (auto it = st.missing_instance.begin(); it != st.missing_instance.end();)
+      it = names.count(it->first) ? std::next(it) : st.missing_instance.erase(it);
+  }
+
+  // --- inactive partitions ------------------------------------------------------------------
+  void clean_inactive_partitions() {
+    std::vector<std::string> ids, reset;
+    for (auto& v : views_) {
+      if (!v.partition_inactive) continue;
+      const SlurmNode& n = *v.node;
+      if (v.instance) ids.push_back(v.instance->id);
+      bool needs_reset = n.is_static() ? n.is_nodeaddr_set()
+                                       : (n.is_nodeaddr_set() || !(n.is_power() || n.is_powering_down() || n.is_down()));
+      if (needs_reset) reset.push_back(n.name);
+    }
+    add(ActionKind::kTerminateInstances, "inactive-partition", reasons::kInactivePartition, {}, ids);
+    add(ActionKind::kResetNodesDown, "inactive-partition", reasons::kInactivePartition, reset);
+  }
+
+  // --- cloud health checks and scheduled events ---------------------------------------------
+  void health_checks() {
+    if (!snap_.health || (settings_.disable_ec2_health_check && settings_.disable_scheduled_event_health_check)) return;
+    std::unordered_map<std::string_view, const InstanceHealth*> by_id;
+    for (const auto& h : *snap_.health) by_id.emplace(h.instance_id, &h);
+    std::vector<std::string> drain_ec2, drain_event;
+    for (auto& v : views_) {
+      if (v.partition_inactive || !v.instance) continue;
+      auto it = by_id.find(v.instance->id);
+      if (it == by_id.end()) continue;
+      const InstanceHealth& h = *it->second;
+      const int64_t timeout = settings_.health_check_timeout;
+      bool ec2_failed = !settings_.disable_ec2_health_check &&
+                        ((h.instance_impaired && snap_.now - h.instance_impaired_since >= timeout) ||
+                         (h.system_impaired && snap_.now - h.system_impaired_since >= timeout));
+      bool event_failed = !settings_.disable_scheduled_event_health_check && !h.scheduled_events.empty();
+      if (!ec2_failed && !event_failed) continue;
+      const SlurmNode& n = *v.node;
+      // Grace after a reboot or a fresh slurmd start (reference 13, #4751).
+      if (n.has(kRebootIssued) || n.has(kRebootRequested)) continue;
+      if (n.slurmd_start_time &&
+          snap_.now - *n.slurmd_start_time < settings_.health_check_timeout_after_slurmdstarttime)
+        continue;
+      v.failing_health = true;
+      v.health_rule = ec2_failed ? "ec2_health_check" : "scheduled_events_check";
+      // Draining a node that runs jobs lets them finish; an idle or still-booting node is replaced
+      // straight away below (Slurm ignores DRAIN on a powering-up node: reference 13, #2340).
+      if (n.has_job() && !n.is_powering_up() && !n.has(kDrain))
+        (ec2_failed ? drain_ec2 : drain_event).push_back(n.name);
+    }
+    add(ActionKind::kDrainNodes, "ec2-health-check", reasons::kEc2HealthCheck, drain_ec2);
+    add(ActionKind::kDrainNodes, "scheduled-event", reasons::kScheduledEvent, drain_event);
+  }
+
+  // --- static nodes under replacement -------------------------------------------------------
+  void update_replacement_set() {
+    ManagerState& st = plan_.next_state;
+    std::unordered_map<std::string_view, NodeView*> by_name;
+    for (auto& v : views_) by_name[v.node->name] = &v;
+    std::vector<std::string> resume;
+    for (auto it = st.replacing.begin(); it != st.replacing.end();) {
+      auto f = by_name.find(it->first);
+      if (f == by_name.end() || !f->second->node->is_static()) {
+        it = st.replacing.erase(it);
+        continue;
+      }
+      NodeView& v = *f->second;
+      const SlurmNode& n = *v.node;
+      if (n.is_up() && !n.is_powering_up() && v.instance) {
+        note("static-replacement", n.name, "replacement finished: node is up on " + v.instance->id);
+        it = st.replacing.erase(it);
+        continue;
+      }
+      int64_t launched = v.instance ? v.instance->launch_time : it->second;
+      if (v.backing_valid && snap_.now - launched < settings_.node_replacement_timeout) {
+        v.being_replaced = true;
+        // The new instance's slurmd registered, but Slurm keeps the node DOWN (we set it down to
+        // requeue its jobs): return it to service.
+        if (v.instance && n.is_down() && !n.has(kDrain) && n.slurmd_start_time &&
+            *n.slurmd_start_time >= launched - 5)
+          resume.push_back(n.name);
+      } else if (v.backing_valid && v.instance) {
+        v.replacement_timed_out = true;
+      }
+      if (v.failing_health) {
+        // A replacement that fails its health check is replaced again at once.
+        v.being_replaced = false;
+        it = st.replacing.erase(it);
+        continue;
+      }
+      ++it;
+    }
+    add(ActionKind::kResumeNodes, "static-replacement", "replacement instance registered", resume);
+  }
+
+  // --- Slurm power saving: terminate instances of powered-down nodes ------------------------
+  void handle_powering_down() {
+    std::vector<std::string> reset, ids;
+    for (auto& v : views_) {
+      if (v.partition_inactive || v.being_replaced) continue;
+      if (!v.node->is_powering_down_with_nodeaddr()) continue;
+      reset.push_back(v.node->name);
+      if (v.instance) ids.push_back(v.instance->id);
+      handled_.insert(v.node->name);
+    }
+    add(ActionKind::kResetNodeAddrs, "power-saving", "node powered down by Slurm", reset);
+    add(ActionKind::kTerminateInstances, "power-saving", "node powered down by Slurm", {}, ids);
+  }
+
+  // --- unhealthy nodes ----------------------------------------------------------------------
+  bool state_healthy(const NodeView& v) const {
+    const SlurmNode& n = *v.node;
+    if (n.is_rebooting()) return true;
+    if (n.is_drained() && !n.has(kPowerDown) && settings_.terminate_drain_nodes)
+      return n.is_static() && v.being_replaced;
+    if (n.is_down() && settings_.terminate_down_nodes) return n.is_static() && v.being_replaced;
+    return true;
+  }
+
+  std::string unhealthy_why(const NodeView& v) const {
+    const SlurmNode& n = *v.node;
+    if (n.is_static() && !n.is_nodeaddr_set()) return "static node has no instance";
+    if (!v.backing_valid) return "instance at " + n.addr + " is gone";
+    if (v.replacement_timed_out) return "replacement did not come up within node_replacement_timeout";
+    if (v.failing_health && !n.has_job()) return "instance failing " + v.health_rule;
+    return "Slurm state " + n.state_string + (n.reason.empty() ? "" : " (" + n.reason + ")");
+  }
+
+  bool healthy(const NodeView& v) const {
+    const SlurmNode& n = *v.node;
+    if (!v.backing_valid) return false;
+    if (n.is_static() && !n.is_nodeaddr_set()) return false;
+    if (v.replacement_timed_out) return false;
+    // An idle node failing cloud health checks, or one still booting, is replaced directly.
+    if (v.failing_health && (!n.has_job() || n.is_powering_up())) return false;
+    return state_healthy(v);
+  }
+
+  bool is_bootstrap_failure(const NodeView& v) const {
+    const SlurmNode& n = *v.node;
+    if (n.is_static()) {
+      bool in_set = plan_.next_state.replacing.count(n.name) > 0;
+      return (in_set && !v.backing_valid) || v.replacement_timed_out || (v.failing_health && in_set);
+    }
+    return ((n.is_configuring_job() || n.is_powering_up_idle()) && !v.backing_valid) ||
+           (n.is_resume_failed() && n.is_nodeaddr_set()) || (v.failing_health && n.is_powering_up()) ||
+           (n.has(kInvalidReg) && !n.has(kPowerDown) && !n.is_powering_down());
+  }
+
+  void find_and_handle_unhealthy() {
+    ManagerState& st = plan_.next_state;
+    std::vector<std::string> dyn_names, dyn_ids, static_names, static_ids;
+    for (auto& v : views_) {
+      if (v.partition_inactive || handled_.count(v.node->name)) continue;
+      const SlurmNode& n = *v.node;
+      if (is_bootstrap_failure(v)) bootstrap_failed_.push_back(&v);
+      if (healthy(v)) continue;
+      if (!n.is_static() && n.is_ice() && settings_.insufficient_capacity_timeout > 0) {
+        ice_nodes_[{n.queue, n.compute_resource}].push_back(&v);
+        continue;
+      }
+      note(n.is_static() ? "static-replacement" : "unhealthy-dynamic", n.name, "unhealthy: " + unhealthy_why(v));
+      if (n.is_static()) {
+        static_names.push_back(n.name);
+        if (v.instance) static_ids.push_back(v.instance->id);
+      } else {
+        // A power-saved node with no address whose only problem is a DOWN flag set by resume is
+        // simply returned to power saving; there is no instance to terminate.
+        dyn_names.push_back(n.name);
+        if (v.instance) dyn_ids.push_back(v.instance->id);
+      }
+    }
+    add(ActionKind::kTerminateInstances, "unhealthy-dynamic", reasons::kSchedulerHealthCheck, {}, dyn_ids);
+    add(ActionKind::kPowerDownNodes, "unhealthy-dynamic", reasons::kSchedulerHealthCheck, dyn_names);
+
+    // Static capacity: set DOWN (requeues jobs, keeps Slurm from scheduling or resuming it),
+    // terminate what is left of the old instance, launch a new one.
+    std::vector<std::string> launch;
+    for (const auto& name : static_names) {
+      auto parsed = parse_node_name(name);
+      if (parsed && st.insufficient_capacity.count({parsed->queue, parsed->compute_resource})) {
+        note("insufficient-capacity", name, "static node not relaunched while its compute resource is disabled");
+        continue;
+      }
+      if (parsed && st.protected_partitions.count(parsed->queue)) continue;
+      launch.push_back(name);
+    }
+    add(ActionKind::kResetNodesDown, "static-replacement", reasons::kStaticReplacement, static_names);
+    add(ActionKind::kTerminateInstances, "static-replacement", reasons::kStaticReplacement, {}, static_ids);
+    add(ActionKind::kLaunchNodes, "static-replacement", reasons::kStaticReplacement, launch);
+    for (const auto& name : launch) st.replacing[name] = snap_.now;
+  }
+
+  // --- insufficient capacity fail-over ------------------------------------------------------
+  void handle_insufficient_capacity() {
+    if (settings_.insufficient_capacity_timeout <= 0) return;
+    ManagerState& st = plan_.next_state;
+    for (const auto& [key, nodes] : ice_nodes_) {
+      if (!st.insufficient_capacity.count(key)) {
+        st.insufficient_capacity[key] = {snap_.now, nodes.front()->node->error_code()};
+        note("insufficient-capacity", "", "disabling " + key.first + "/" + key.second + " for " +
+                                              std::to_string(settings_.insufficient_capacity_timeout) + " s after " +
+                                              nodes.front()->node->error_code());
+      }
+    }
+    // Expiry is evaluated every iteration (the original only looked when it saw ICE nodes).
+    std::vector<std::string> enable;
+    for (auto it = st.insufficient_capacity.begin(); it != st.insufficient_capacity.end();) {
+      if (snap_.now - it->second.since < settings_.insufficient_capacity_timeout) {
+        ++it;
+        continue;
+      }
+      for (const auto& v : views_)
+        if (v.node->queue == it->first.first && v.node->compute_resource == it->first.second && !v.node->is_static() &&
+            (v.node->is_ice() || v.node->reason.find("insufficient capacity") != std::string::npos))
+          enable.push_back(v.node->name);
+      it = st.insufficient_capacity.erase(it);
+    }
+    add(ActionKind::kPowerDownNodes, "insufficient-capacity", reasons::kIceEnabling, enable);
+    // While disabled, the compute resource's power-saved nodes are set DOWN so Slurm schedules
+    // elsewhere (other compute resources or queues).
+    std::map<std::string, std::vector<std::string>> by_code;
+    for (const auto& v : views_) {
+      auto it = st.insufficient_capacity.find({v.node->queue, v.node->compute_resource});
+      if (it == st.insufficient_capacity.end() || v.node->is_static()) continue;
+      if (v.node->is_power() && !v.node->is_nodeaddr_set() && !v.node->is_down())
+        by_code[it->second.error_code].push_back(v.node->name);
+    }
+    for (auto& [code, names] : by_code)
+      add(ActionKind::kSetNodesDown, "insufficient-capacity",
+          "(Code:" + code + ")Temporarily disabling node due to insufficient capacity", names);
+  }
+
+  // --- protected mode -----------------------------------------------------------------------
+  void protected_mode() {
+    if (settings_.protected_failure_count <= 0) return;
+    ManagerState& st = plan_.next_state;
+    // A compute resource with a healthy, online node proves the partition can bootstrap nodes.
+    std::set<std::string> online_partitions;
+    for (const auto& v : views_)
+      if (v.node->is_online() && healthy(v) && v.instance) online_partitions.insert(v.node->queue);
+    for (auto it = st.bootstrap_failures.begin(); it != st.bootstrap_failures.end();)
+      it = online_partitions.count(it->first.first) ? st.bootstrap_failures.erase(it) : std::next(it);
+    for (const NodeView* v : bootstrap_failed_) {
+      st.bootstrap_failures[{v->node->queue, v->node->compute_resource}] += 1;
+      note("protected-mode", v->node->name, "bootstrap failure counted: " + unhealthy_why(*v));
+    }
+    std::map<std::string, int> per_partition;
+    for (const auto& [key, count] : st.bootstrap_failures) per_partition[key.first] += count;
+    std::set<std::string> with_running_job;
+    for (const auto& v : views_)
+      if (v.node->is_running_job()) with_running_job.insert(v.node->queue);
+    for (const auto& [partition, count] : per_partition) {
+      if (count < settings_.protected_failure_count || st.protected_partitions.count(partition)) continue;
+      bool inactive = false;
+      for (const auto& p : snap_.partitions)
+        if (p.name == partition && p.state == "INACTIVE") inactive = true;
+      if (inactive) continue;
+      if (with_running_job.count(partition)) {
+        note("protected-mode", "", "partition " + partition + " reached " + std::to_string(count) +
+                                       " bootstrap failures but runs jobs: not disabled");
+        continue;
+      }
+      std::string why = std::to_string(count) + " node bootstrap failures (protected_failure_count " +
+                        std::to_string(settings_.protected_failure_count) + ")";
+      st.protected_partitions[partition] = why;
+      plan_.actions.push_back({ActionKind::kSetPartitionState, "protected-mode",
+                               "protected mode: " + why + "; run `ebbflow cluster start` after fixing the cause", {},
+                               {}, partition, "INACTIVE"});
+    }
+  }
+
+  // --- orphaned instances -------------------------------------------------------------------
+  void terminate_orphans() {
+    std::vector<std::string> ids;
+    for (const auto& inst : snap_.instances) {
+      if (matched_.count(inst.id)) continue;
+      if (snap_.now - inst.launch_time < settings_.orphaned_instance_timeout) continue;
+      ids.push_back(inst.id);
+      note("orphaned-instance", inst.node_name_tag, "instance " + inst.id + " has no Slurm node");
+    }
+    add(ActionKind::kTerminateInstances, "orphaned-instance", "instance belongs to no Slurm node", {}, ids);
+  }
+
+  const ClusterSnapshot& snap_;
+  const ManagerSettings& settings_;
+  Plan plan_;
+  std::vector<NodeView> views_;
+  std::unordered_set<std::string> matched_;
+  std::unordered_set<std::string> handled_;
+  std::vector<const NodeView*> bootstrap_failed_;
+  std::map<QueueCr, std::vector<const NodeView*>> ice_nodes_;
+  bool started_ = false;
+};
+
+}  // namespace
+
+Plan decide_iteration(const ClusterSnapshot& snapshot, const ManagerState& state, const ManagerSettings& settings) {
+  if (settings.disable_all_cluster_management) {
+    Plan p;
+    p.next_state = state;
+    p.notes.push_back({"disabled", "", "disable_all_cluster_management is set: no action"});
+    return p;
+  }
+  return Iteration(snapshot, state, settings).run();
+}
+
+}  // namespace ebbflow::core

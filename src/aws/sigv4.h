@@ -38,7 +38,10 @@ struct SigningScope {
 };
 
 // Intermediate artefacts, exposed for tests against the published vectors.
-std::string canonical_request(const SignableRequest& req, const std::vector<std::string>& signed_headers);
+// `signed_headers` are lower-case names. `normalize_path` removes "." / ".." segments and empty
+// segments first, as every service but S3 expects (and as `sign`/`verify` always do).
+std::string canonical_request(const SignableRequest& req, const std::vector<std::string>& signed_headers,
+                              bool normalize_path = true);
 std::string string_to_sign(const std::string& amz_date, const SigningScope& scope,
                            const std::string& canonical_request);
 std::string signature(const std::string& secret, const std::string& amz_date, const SigningScope& scope,

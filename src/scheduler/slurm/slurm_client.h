@@ -36,9 +36,12 @@ struct NodeUpdate {
   std::vector<std::string> hostnames;     // empty, or one per name
 };
 
-// Parses `scontrol show nodes --oneliner` output (one node per line). Nodes whose names do not
+// Parses `scontrol show nodes` output: the default multi-line format (what SlurmClient runs,
+// because there Reason, OS, Comment and Extra, which may contain spaces and '=', each own a
+// line) or `--oneliner` (one node per line; Reason is its last field). Nodes whose names do not
 // follow ebbflow's naming scheme are skipped and reported in `skipped` (when not null).
-// Timestamps are read as UTC (ebbflow runs Slurm with TZ=UTC; see docs).
+// Timestamps are read as UTC (ebbflow runs Slurm with TZ=UTC; see docs); None/Unknown -> nullopt.
+// kInvalidInput ("ParseError") when the text is not scontrol node output or a record has no State.
 Result<std::vector<core::SlurmNode>> parse_scontrol_nodes(const std::string& output,
                                                           std::vector<std::string>* skipped = nullptr);
 // Parses `scontrol show partitions --oneliner`.
@@ -52,13 +55,17 @@ class SlurmClient {
  public:
   SlurmClient(CommandRunner& runner, SlurmPaths paths);
 
-  // One `scontrol show nodes --oneliner` for every node (never a per-node list: reference
-  // section 13, PR 268). kUnavailable when slurmctld cannot be reached.
+  // One `scontrol show nodes` for every node (never a per-node list: reference section 13,
+  // PR 268). kUnavailable when the command fails, times out or slurmctld cannot be reached.
+  // show_nodes(names) is for a handful of nodes (computemgtd); kNotFound for an unknown node.
   Result<std::vector<core::SlurmNode>> show_nodes();
   Result<std::vector<core::SlurmNode>> show_nodes(const std::vector<std::string>& names);
   Result<std::vector<PartitionInfo>> show_partitions();
   // Applies the update in batches of `batch_size` names per scontrol call; each batch's names are
-  // compressed into a hostlist. Returns the first error after trying every batch.
+  // compressed into a hostlist, except when addrs/hostnames are given: then names stay a plain
+  // comma list in the caller's order, because scontrol pairs the i-th name with the i-th address.
+  // Returns the first error after trying every batch: kUnavailable when slurmctld is unreachable
+  // or the command timed out, kInvalidInput for a bad argument or a refusal by slurmctld.
   Status update_nodes(const NodeUpdate& update, size_t batch_size = 100);
   Status set_partition_state(const std::string& partition, const std::string& state);
   // Pending and running job counts per partition (squeue), for status and the dashboard.
@@ -68,6 +75,7 @@ class SlurmClient {
 
  private:
   CommandSpec spec(std::vector<std::string> argv) const;
+  Result<std::string> run(const CommandSpec& spec, bool is_update);
   CommandRunner& runner_;
   SlurmPaths paths_;
   size_t commands_run_ = 0;

@@ -23,6 +23,8 @@
 #include <string>
 #include <vector>
 
+#include "aws/aws_client.h"
+#include "aws/client_config.h"
 #include "aws/http.h"
 #include "aws/sigv4.h"
 #include "util/result.h"
@@ -115,17 +117,15 @@ class Ec2Api {
   virtual Status delete_launch_template(const std::string& name) = 0;
 };
 
-struct ClientConfig {
-  std::string endpoint;  // "http://127.0.0.1:4566" or "" for https://ec2.<region>.amazonaws.com
-  std::string region = "us-east-1";
-  Credentials credentials;
-  int max_attempts = 3;  // standard retry mode: total attempts for kRetry / kBackOff errors
-};
+// ClientConfig (endpoint, region, credentials, max_attempts) is in aws/client_config.h.
 
 // The Query-protocol client. Thread-compatible (one per thread).
 class Ec2Client : public Ec2Api {
  public:
   Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http);
+  // Tests inject a clock, a sleeper that does not sleep, and a fixed jitter source.
+  Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http, AwsClientHooks hooks);
+  ~Ec2Client() override;
   Result<std::vector<Ec2Instance>> run_instances(const RunInstancesRequest& req) override;
   Result<std::vector<InstanceStateChange>> terminate_instances(const std::vector<std::string>& ids) override;
   Result<std::vector<Ec2Instance>> describe_instances(const std::vector<Filter>& filters,
@@ -138,8 +138,10 @@ class Ec2Client : public Ec2Api {
   Status delete_launch_template(const std::string& name) override;
 
  private:
-  ClientConfig config_;
-  std::unique_ptr<HttpClient> http_;
+  // Sends one Query action (form body already encoded) and returns the reply body.
+  Result<std::string> call(const std::string& form_body);
+
+  std::unique_ptr<AwsClient> client_;  // signing, retries, transport
 };
 
 // Parsers for EC2 XML replies, exposed for tests, fuzzing and benchmarks.

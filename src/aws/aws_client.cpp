@@ -1,0 +1,149 @@
+// Signing and standard-mode retries for every AWS protocol client (see aws_client.h).
+#include "aws/aws_client.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+#include "aws/sigv4.h"
+
+namespace ebbflow::aws {
+namespace {
+
+// botocore.retries.standard: _THROTTLED_ERROR_CODES / _TRANSIENT_ERROR_CODES.
+constexpr const char* kThrottlingCodes[] = {
+    "Throttling",           "ThrottlingException",       "ThrottledException", "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException", "TransactionInProgressException",
+    "RequestLimitExceeded", "BandwidthLimitExceeded",    "LimitExceededException", "RequestThrottled",
+    "SlowDown",             "PriorRequestNotComplete",   "EC2ThrottledException"};
+constexpr const char* kTransientCodes[] = {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
+                                           "InternalError", "ServiceUnavailable", "Unavailable"};
+
+bool in(const std::string& code, const auto& list) {
+  return std::any_of(std::begin(list), std::end(list), [&](const char* c) { return code == c; });
+}
+
+std::string default_endpoint(const ClientConfig& config, const std::string& service) {
+  std::string e = config.endpoint.empty() ? "https://" + service + "." + config.region + ".amazonaws.com"
+                                          : config.endpoint;
+  while (!e.empty() && e.back() == '/') e.pop_back();
+  return e;
+}
+
+std::string host_of(const std::string& endpoint) {
+  size_t start = endpoint.find("://");
+  start = start == std::string::npos ? 0 : start + 3;
+  std::string host = endpoint.substr(start, endpoint.find('/', start) - start);
+  // Like botocore, leave out a port that is the scheme's default.
+  auto strip = [&](const char* scheme, const char* port) {
+    std::string suffix = std::string(":") + port;
+    if (endpoint.rfind(scheme, 0) == 0 && host.size() > suffix.size() &&
+        host.compare(host.size() - suffix.size(), suffix.size(), suffix) == 0)
+      host.resize(host.size() - suffix.size());
+  };
+  strip("https://", "443");
+  strip("http://", "80");
+  return host;
+}
+
+AwsClientHooks complete(AwsClientHooks hooks) {
+  if (!hooks.now)
+    hooks.now = [] {
+      return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+  if (!hooks.sleep) hooks.sleep = [](std::chrono::milliseconds d) { std::this_thread::sleep_for(d); };
+  if (!hooks.random) {
+    auto gen = std::make_shared<std::mt19937_64>(std::random_device{}());
+    hooks.random = [gen] { return std::uniform_real_distribution<double>(0.0, 1.0)(*gen); };
+  }
+  return hooks;
+}
+
+Error default_error(const HttpResponse& resp) {
+  ErrorKind kind = resp.status >= 500 ? ErrorKind::kRetry
+                   : resp.status == 429 ? ErrorKind::kBackOff
+                   : resp.status == 404 ? ErrorKind::kNotFound
+                                        : ErrorKind::kGiveUp;
+  return make_error(kind, "Http" + std::to_string(resp.status), resp.body.substr(0, 512));
+}
+
+}  // namespace
+
+bool is_throttling_code(const std::string& code) { return in(code, kThrottlingCodes); }
+bool is_transient_code(const std::string& code) { return in(code, kTransientCodes); }
+
+AwsClient::AwsClient(ClientConfig config, std::string service, std::unique_ptr<HttpClient> http,
+                     ErrorParser parse_error, AwsClientHooks hooks)
+    : config_(std::move(config)),
+      service_(std::move(service)),
+      endpoint_(default_endpoint(config_, service_)),
+      host_(host_of(endpoint_)),
+      http_(std::move(http)),
+      parse_error_(parse_error ? std::move(parse_error) : ErrorParser(default_error)),
+      hooks_(complete(std::move(hooks))) {}
+
+Result<HttpResponse> AwsClient::attempt(const std::string& method, const std::string& path,
+                                        const std::string& content_type, const std::string& body,
+                                        const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+  SignableRequest sreq;
+  sreq.method = method;
+  size_t q = path.find('?');
+  sreq.path = path.substr(0, q);
+  if (q != std::string::npos) sreq.query = path.substr(q + 1);
+  sreq.headers.emplace_back("Host", host_);
+  if (!content_type.empty()) sreq.headers.emplace_back("Content-Type", content_type);
+  for (const auto& h : extra_headers) sreq.headers.push_back(h);
+  sreq.body = body;
+  sign(sreq, config_.credentials, {config_.region, service_}, amz_date(hooks_.now()));
+
+  HttpRequest req;
+  req.method = method;
+  req.url = endpoint_ + path;
+  req.headers = std::move(sreq.headers);
+  req.headers.emplace_back("User-Agent", "ebbflow/0.1");  // never signed (botocore does the same)
+  req.body = std::move(sreq.body);
+  return http_->send(req);
+}
+
+Result<HttpResponse> AwsClient::call(const std::string& method, const std::string& path,
+                                     const std::string& content_type, const std::string& body,
+                                     const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+  const int max_attempts = std::max(1, config_.max_attempts);
+  int last_retry_cost = 0;  // botocore gives back the last retry's cost on success, else 1
+  for (int attempt_no = 1;; ++attempt_no) {
+    Result<HttpResponse> sent = attempt(method, path, content_type, body, extra_headers);
+    Error error;
+    int cost = kRetryCost;
+    if (!sent.ok()) {
+      error = sent.error();  // no HTTP response: retryable, a timeout costs more
+      if (error.code == "Timeout") cost = kTimeoutRetryCost;
+    } else if (sent->status >= 200 && sent->status < 300) {
+      quota_ = std::min(kRetryQuotaMax, quota_ + (last_retry_cost > 0 ? last_retry_cost : 1));
+      return sent;
+    } else {
+      error = parse_error_(*sent);
+      if (sent->status >= 500 || is_throttling_code(error.code) || is_transient_code(error.code)) {
+        // retryable
+      } else {
+        return error;
+      }
+    }
+    if (attempt_no >= max_attempts) {
+      if (attempt_no > 1) error.message += " (after " + std::to_string(attempt_no) + " attempts)";
+      return error;
+    }
+    if (quota_ < cost) {
+      error.message += " (retry quota exhausted)";
+      return error;
+    }
+    quota_ -= cost;
+    last_retry_cost = cost;
+    double seconds = hooks_.random() * std::pow(2.0, attempt_no - 1);
+    auto delay = std::min(kMaxBackoff, std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000.0)));
+    hooks_.sleep(delay);
+  }
+}
+
+}  // namespace ebbflow::aws

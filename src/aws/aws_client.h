@@ -1,0 +1,78 @@
+// AwsClient: the protocol-independent half of every AWS client. It builds the URL, signs each
+// attempt with SigV4, sends through the HttpClient port and applies the AWS SDK "standard"
+// retry mode (the same rules as botocore's `retries = {"mode": "standard"}`):
+//   - at most ClientConfig::max_attempts attempts in total;
+//   - retry transport failures, HTTP 5xx, and the throttling / transient error codes below;
+//   - wait min(20 s, rand[0,1) * 2^(attempt-1)) before retry number `attempt` (full jitter);
+//   - a per-client retry quota of 500 tokens: a retry costs 5 (10 after a timeout), a success
+//     gives back the cost of its last retry (or 1 when it needed none); with too few tokens the
+//     error is returned at once, so a failing service is not hammered by every caller.
+// Protocol clients (EC2 Query, JSON 1.0 for SQS/DynamoDB, AutoScaling Query) supply the body,
+// the content type and an ErrorParser that turns a non-2xx reply into an Error.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aws/client_config.h"
+#include "aws/http.h"
+#include "util/result.h"
+
+namespace ebbflow::aws {
+
+// Injection points for tests (defaults: system clock, real sleep, std::mt19937 jitter).
+struct AwsClientHooks {
+  std::function<int64_t()> now;                            // Unix seconds, for X-Amz-Date
+  std::function<void(std::chrono::milliseconds)> sleep;    // the back-off wait
+  std::function<double()> random;                          // uniform in [0, 1)
+};
+
+// Turns a non-2xx reply into an Error (code = the service's error code).
+using ErrorParser = std::function<Error(const HttpResponse&)>;
+
+// The standard-mode classification, exposed for tests and for protocol clients.
+bool is_throttling_code(const std::string& code);
+bool is_transient_code(const std::string& code);
+
+class AwsClient {
+ public:
+  static constexpr int kRetryQuotaMax = 500;
+  static constexpr int kRetryCost = 5;
+  static constexpr int kTimeoutRetryCost = 10;
+  static constexpr std::chrono::milliseconds kMaxBackoff{20000};
+
+  // `service` is the signing name and the endpoint prefix ("ec2", "sqs", "dynamodb", ...).
+  AwsClient(ClientConfig config, std::string service, std::unique_ptr<HttpClient> http, ErrorParser parse_error,
+            AwsClientHooks hooks = {});
+
+  // Sends `method path` (path may carry "?query", already percent-encoded) with retries.
+  // Returns the 2xx reply, or the last attempt's error.
+  Result<HttpResponse> call(const std::string& method, const std::string& path, const std::string& content_type,
+                            const std::string& body,
+                            const std::vector<std::pair<std::string, std::string>>& extra_headers = {});
+
+  const std::string& endpoint() const { return endpoint_; }
+  const ClientConfig& config() const { return config_; }
+  int retry_quota() const { return quota_; }
+
+ private:
+  Result<HttpResponse> attempt(const std::string& method, const std::string& path, const std::string& content_type,
+                               const std::string& body,
+                               const std::vector<std::pair<std::string, std::string>>& extra_headers);
+
+  const ClientConfig config_;
+  const std::string service_;
+  const std::string endpoint_;  // no trailing slash
+  const std::string host_;      // Host header value: "ec2.us-east-1.amazonaws.com", "127.0.0.1:4566"
+  std::unique_ptr<HttpClient> http_;
+  ErrorParser parse_error_;
+  AwsClientHooks hooks_;
+  int quota_ = kRetryQuotaMax;  // tokens left for retries; guarded by being single-threaded
+};
+
+}  // namespace ebbflow::aws

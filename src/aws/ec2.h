@@ -148,6 +148,7 @@ class Ec2Client : public Ec2Api {
 Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& xml, std::string* next_token);
 Result<std::vector<Ec2Instance>> parse_run_instances(const std::string& xml);
 Result<std::vector<InstanceStatus>> parse_describe_instance_status(const std::string& xml, std::string* next_token);
+Result<std::vector<InstanceStateChange>> parse_terminate_instances(const std::string& xml);
 // Maps an HTTP status and an EC2 error reply body to an Error (see the table above).
 Error parse_ec2_error(int http_status, const std::string& body);
 

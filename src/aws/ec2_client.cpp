@@ -1,0 +1,155 @@
+// Ec2Client: each Ec2Api method as an EC2 Query request (API 2016-11-15), serialised exactly as
+// botocore's EC2 serializer does (member names from the model's queryName / capitalised
+// locationName; lists flattened as Name.1, Name.2 ... with no ".member" level).
+#include <set>
+
+#include "aws/ec2.h"
+#include "aws/query_form.h"
+
+namespace ebbflow::aws {
+namespace {
+
+constexpr const char* kVersion = "2016-11-15";
+constexpr int kPageSize = 1000;       // the most DescribeInstances / DescribeInstanceStatus return
+constexpr int kMaxPages = 100000;     // a guard against a server that never stops paginating
+
+void add_filters(QueryForm& form, const std::vector<Filter>& filters) {
+  for (size_t i = 0; i < filters.size(); ++i) {
+    const std::string p = "Filter." + std::to_string(i + 1);
+    form.add(p + ".Name", filters[i].name);
+    form.add_list(p + ".Value", filters[i].values);
+  }
+}
+
+void add_tags(QueryForm& form, const std::string& prefix, const Tags& tags) {
+  size_t n = 0;
+  for (const auto& [k, v] : tags) {
+    const std::string p = prefix + std::to_string(++n);
+    form.add(p + ".Key", k);
+    form.add(p + ".Value", v);
+  }
+}
+
+// Runs a paginated Describe* action: MaxResults only when no ids are given (EC2 rejects the
+// pair), then NextToken until the last page.
+template <class T, class Parse>
+Result<std::vector<T>> paginate(const QueryForm& base, bool page_sized,
+                                const std::function<Result<std::string>(const std::string&)>& call, Parse parse) {
+  std::vector<T> all;
+  std::string token;
+  std::set<std::string> seen_tokens;
+  for (int page = 0; page < kMaxPages; ++page) {
+    QueryForm form = base;
+    if (page_sized) form.add("MaxResults", kPageSize);
+    if (!token.empty()) form.add("NextToken", token);
+    auto body = call(form.encode());
+    if (!body.ok()) return body.error();
+    auto items = parse(*body, &token);
+    if (!items.ok()) return items.error();
+    if (all.empty()) {
+      all = std::move(*items);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(items->begin()), std::make_move_iterator(items->end()));
+    }
+    if (token.empty()) return all;
+    if (!seen_tokens.insert(token).second)
+      return make_error(ErrorKind::kRetry, "MalformedResponse", "EC2 returned the same NextToken twice: " + token);
+  }
+  return make_error(ErrorKind::kRetry, "MalformedResponse", "EC2 pagination did not end");
+}
+
+}  // namespace
+
+Ec2Client::Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http)
+    : Ec2Client(std::move(config), std::move(http), AwsClientHooks{}) {}
+
+Ec2Client::Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http, AwsClientHooks hooks)
+    : client_(std::make_unique<AwsClient>(
+          std::move(config), "ec2", std::move(http),
+          [](const HttpResponse& r) { return parse_ec2_error(r.status, r.body); }, std::move(hooks))) {}
+
+Ec2Client::~Ec2Client() = default;
+
+Result<std::string> Ec2Client::call(const std::string& form_body) {
+  auto resp = client_->call("POST", "/", "application/x-www-form-urlencoded; charset=utf-8", form_body);
+  if (!resp.ok()) return resp.error();
+  return std::move(resp->body);
+}
+
+Result<std::vector<Ec2Instance>> Ec2Client::run_instances(const RunInstancesRequest& req) {
+  QueryForm form("RunInstances", kVersion);
+  form.add("LaunchTemplate.LaunchTemplateName", req.launch_template_name);
+  if (!req.launch_template_version.empty()) form.add("LaunchTemplate.Version", req.launch_template_version);
+  if (!req.instance_type.empty()) form.add("InstanceType", req.instance_type);
+  form.add("MinCount", req.min_count).add("MaxCount", req.max_count);
+  if (!req.client_token.empty()) form.add("ClientToken", req.client_token);
+  if (!req.instance_tags.empty()) {
+    form.add("TagSpecification.1.ResourceType", "instance");
+    add_tags(form, "TagSpecification.1.Tag.", req.instance_tags);
+  }
+  if (!req.subnet_id.empty()) form.add("SubnetId", req.subnet_id);
+  auto body = call(form.encode());
+  if (!body.ok()) return body.error();
+  return parse_run_instances(*body);
+}
+
+Result<std::vector<InstanceStateChange>> Ec2Client::terminate_instances(const std::vector<std::string>& ids) {
+  QueryForm form("TerminateInstances", kVersion);
+  form.add_list("InstanceId", ids);
+  auto body = call(form.encode());
+  if (!body.ok()) return body.error();
+  return parse_terminate_instances(*body);
+}
+
+Result<std::vector<Ec2Instance>> Ec2Client::describe_instances(const std::vector<Filter>& filters,
+                                                               const std::vector<std::string>& ids) {
+  QueryForm form("DescribeInstances", kVersion);
+  add_filters(form, filters);
+  form.add_list("InstanceId", ids);
+  return paginate<Ec2Instance>(form, ids.empty(), [this](const std::string& b) { return call(b); },
+                               parse_describe_instances);
+}
+
+Result<std::vector<InstanceStatus>> Ec2Client::describe_instance_status(const std::vector<Filter>& filters,
+                                                                        const std::vector<std::string>& ids,
+                                                                        bool include_all_instances) {
+  QueryForm form("DescribeInstanceStatus", kVersion);
+  add_filters(form, filters);
+  form.add_list("InstanceId", ids);
+  if (include_all_instances) form.add_bool("IncludeAllInstances", true);
+  return paginate<InstanceStatus>(form, ids.empty(), [this](const std::string& b) { return call(b); },
+                                  parse_describe_instance_status);
+}
+
+Status Ec2Client::create_tags(const std::vector<std::string>& ids, const Tags& tags) {
+  QueryForm form("CreateTags", kVersion);
+  form.add_list("ResourceId", ids);
+  add_tags(form, "Tag.", tags);
+  auto body = call(form.encode());
+  if (!body.ok()) return body.error();
+  return {};
+}
+
+Status Ec2Client::create_launch_template(const LaunchTemplateRequest& req) {
+  QueryForm form("CreateLaunchTemplate", kVersion);
+  form.add("LaunchTemplateName", req.name);
+  if (!req.instance_type.empty()) form.add("LaunchTemplateData.InstanceType", req.instance_type);
+  if (!req.user_data.empty()) form.add("LaunchTemplateData.UserData", base64_encode(req.user_data));
+  if (!req.instance_tags.empty()) {
+    form.add("LaunchTemplateData.TagSpecification.1.ResourceType", "instance");
+    add_tags(form, "LaunchTemplateData.TagSpecification.1.Tag.", req.instance_tags);
+  }
+  auto body = call(form.encode());
+  if (!body.ok()) return body.error();
+  return {};
+}
+
+Status Ec2Client::delete_launch_template(const std::string& name) {
+  QueryForm form("DeleteLaunchTemplate", kVersion);
+  form.add("LaunchTemplateName", name);
+  auto body = call(form.encode());
+  if (!body.ok()) return body.error();
+  return {};
+}
+
+}  // namespace ebbflow::aws

@@ -1,0 +1,182 @@
+// The EC2 XML parsers against full replies modelled on the EC2 API reference examples
+// (tests/data/aws/*.xml), and the error table of ec2.h.
+#include <gtest/gtest.h>
+
+#include "aws/ec2.h"
+#include "aws/xml_util.h"
+#include "test_support.h"
+
+namespace ebbflow::aws {
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::string text = testing::read_file(testing::source_dir() + "/tests/data/aws/" + name);
+  EXPECT_FALSE(text.empty()) << "missing fixture " << name;
+  return text;
+}
+
+TEST(Ec2Parse, DescribeInstancesFullReply) {
+  std::string token;
+  auto r = parse_describe_instances(fixture("describe_instances_page1.xml"), &token);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(token, "eyJ2IjoiMiIsImMiOiJwYWdlMiJ9");
+  ASSERT_EQ(r->size(), 3u);  // two reservations
+
+  const Ec2Instance& a = (*r)[0];
+  EXPECT_EQ(a.instance_id, "i-0598c7d356eba48d7");
+  EXPECT_EQ(a.instance_type, "c5.xlarge");
+  EXPECT_EQ(a.state, "running");
+  EXPECT_EQ(a.private_ip, "10.0.1.10");
+  EXPECT_EQ(a.private_dns_name, "ip-10-0-1-10.ec2.internal");
+  EXPECT_EQ(a.all_private_ips, std::vector<std::string>{"10.0.1.10"});
+  EXPECT_EQ(a.launch_time, 1709288130);
+  EXPECT_EQ(a.client_token, "ebbflow-7f3a-0001");
+  EXPECT_EQ(a.launch_template_name, "demo-queue1-cr1");
+  EXPECT_EQ(a.state_reason, "");
+  EXPECT_EQ(a.tags.size(), 7u);
+  EXPECT_EQ(a.tags.at("parallelcluster:queue-name"), "queue1");
+  EXPECT_EQ(a.tags.at("Name"), "queue1-st-cr1-1");
+
+  // Two NICs, the secondary (device index 1) listed first: the primary IP is device 0's.
+  const Ec2Instance& b = (*r)[1];
+  EXPECT_EQ(b.instance_type, "p4d.24xlarge");
+  EXPECT_EQ(b.private_ip, "10.0.1.20");
+  EXPECT_EQ(b.all_private_ips, (std::vector<std::string>{"10.0.1.20", "10.0.2.21", "10.0.1.120"}));
+
+  const Ec2Instance& c = (*r)[2];
+  EXPECT_EQ(c.state, "terminated");
+  EXPECT_EQ(c.private_ip, "");
+  EXPECT_EQ(c.private_dns_name, "");
+  EXPECT_TRUE(c.all_private_ips.empty());
+  EXPECT_EQ(c.state_reason, "Client.InstanceInitiatedShutdown: Instance initiated shutdown");
+  EXPECT_EQ(c.launch_time, 1709251199);
+  EXPECT_EQ(c.client_token, "");
+  EXPECT_EQ(c.launch_template_name, "demo-queue2-cr1");
+}
+
+TEST(Ec2Parse, DescribeInstancesLastPageAndEscapes) {
+  std::string token = "stale";
+  auto r = parse_describe_instances(fixture("describe_instances_page2.xml"), &token);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(token, "");
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].tags.at("Name"), "no-template & <escaped> \"chars\"");
+  EXPECT_EQ((*r)[0].launch_template_name, "");
+  EXPECT_EQ((*r)[0].launch_time, 1709288400);  // no fractional seconds
+  EXPECT_EQ((*r)[0].state, "pending");
+}
+
+TEST(Ec2Parse, RunInstancesHasInstancesDirectlyUnderResponse) {
+  auto r = parse_run_instances(fixture("run_instances.xml"));
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].instance_id, "i-0598c7d356eba48d7");
+  EXPECT_EQ((*r)[0].state, "pending");
+  EXPECT_EQ((*r)[0].private_ip, "10.0.1.10");
+  EXPECT_EQ((*r)[1].instance_id, "i-0d44444444444444d");
+  EXPECT_EQ((*r)[1].client_token, "tok-d");
+}
+
+TEST(Ec2Parse, DescribeInstanceStatus) {
+  std::string token;
+  auto r = parse_describe_instance_status(fixture("describe_instance_status.xml"), &token);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  EXPECT_EQ(token, "c3RhdHVzLXBhZ2UtMg==");
+  ASSERT_EQ(r->size(), 3u);
+  const InstanceStatus& s = (*r)[0];
+  EXPECT_EQ(s.instance_id, "i-0598c7d356eba48d7");
+  EXPECT_EQ(s.state, "running");
+  EXPECT_EQ(s.system_status.status, "impaired");
+  ASSERT_EQ(s.system_status.details.size(), 1u);
+  EXPECT_EQ(s.system_status.details[0].name, "reachability");
+  EXPECT_EQ(s.system_status.details[0].status, "failed");
+  EXPECT_EQ(s.system_status.details[0].impaired_since, 1709290800);
+  EXPECT_EQ(s.instance_status.details[0].impaired_since, 1709290920);
+  ASSERT_EQ(s.events.size(), 2u);
+  EXPECT_EQ(s.events[0].code, "instance-retirement");
+  EXPECT_EQ(s.events[0].description, "The instance is running on degraded hardware");
+  EXPECT_EQ(s.events[0].not_before, 1709661600);
+  EXPECT_EQ(s.events[1].code, "system-reboot");
+
+  EXPECT_EQ((*r)[1].instance_status.status, "initializing");
+  EXPECT_EQ((*r)[1].instance_status.details[0].impaired_since, 0);
+  EXPECT_TRUE((*r)[1].events.empty());
+  EXPECT_EQ((*r)[2].state, "stopped");
+  EXPECT_EQ((*r)[2].system_status.status, "not-applicable");
+  EXPECT_TRUE((*r)[2].system_status.details.empty());
+}
+
+TEST(Ec2Parse, TerminateInstances) {
+  auto r = parse_terminate_instances(fixture("terminate_instances.xml"));
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].instance_id, "i-0598c7d356eba48d7");
+  EXPECT_EQ((*r)[0].previous_state, "running");
+  EXPECT_EQ((*r)[0].current_state, "shutting-down");
+  EXPECT_EQ((*r)[1].current_state, "terminated");
+}
+
+TEST(Ec2Parse, MalformedRepliesAreRetryable) {
+  for (const std::string bad : {"", "<DescribeInstancesResponse><reservationSet>", "not xml at all",
+                                "<RunInstancesResponse/>"}) {
+    auto r = parse_describe_instances(bad, nullptr);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_EQ(r.error().kind, ErrorKind::kRetry);
+    EXPECT_EQ(r.error().code, "MalformedResponse");
+  }
+  auto run = parse_run_instances("<RunInstancesResponse><instancesSet/></RunInstancesResponse>");
+  ASSERT_FALSE(run.ok());
+  EXPECT_EQ(run.error().code, "MalformedResponse");
+}
+
+struct ErrorCase {
+  const char* file;
+  int status;
+  ErrorKind kind;
+  const char* code;
+};
+
+TEST(Ec2Parse, ErrorTable) {
+  const ErrorCase cases[] = {
+      {"error_insufficient_capacity.xml", 500, ErrorKind::kBackOff, "InsufficientInstanceCapacity"},
+      {"error_request_limit.xml", 503, ErrorKind::kBackOff, "RequestLimitExceeded"},
+      {"error_instance_not_found.xml", 400, ErrorKind::kNotFound, "InvalidInstanceID.NotFound"},
+      {"error_auth_failure.xml", 401, ErrorKind::kGiveUp, "AuthFailure"},
+      {"error_internal.xml", 500, ErrorKind::kRetry, "InternalError"},
+  };
+  for (const auto& c : cases) {
+    Error e = parse_ec2_error(c.status, fixture(c.file));
+    EXPECT_EQ(e.kind, c.kind) << c.file;
+    EXPECT_EQ(e.code, c.code) << c.file;
+    EXPECT_NE(e.message.find("ea966190-f9aa-478e-9ede-example"), std::string::npos) << e.message;
+  }
+  auto body = [](const std::string& code) {
+    return "<Response><Errors><Error><Code>" + code + "</Code><Message>m</Message></Error></Errors></Response>";
+  };
+  EXPECT_EQ(parse_ec2_error(400, body("VcpuLimitExceeded")).kind, ErrorKind::kBackOff);
+  EXPECT_EQ(parse_ec2_error(400, body("SpotMaxPriceTooLow")).kind, ErrorKind::kBackOff);
+  EXPECT_EQ(parse_ec2_error(400, body("InvalidLaunchTemplateName.NotFoundException")).kind, ErrorKind::kNotFound);
+  EXPECT_EQ(parse_ec2_error(400, body("InvalidParameterValue")).kind, ErrorKind::kGiveUp);
+  EXPECT_EQ(parse_ec2_error(403, body("UnauthorizedOperation")).kind, ErrorKind::kGiveUp);
+  EXPECT_EQ(parse_ec2_error(400, body("RequestExpired")).kind, ErrorKind::kGiveUp);
+  EXPECT_EQ(parse_ec2_error(503, body("Unavailable")).kind, ErrorKind::kRetry);
+
+  Error bare = parse_ec2_error(502, "<html>Bad Gateway</html>");
+  EXPECT_EQ(bare.kind, ErrorKind::kRetry);
+  EXPECT_EQ(bare.code, "Http502");
+  EXPECT_EQ(parse_ec2_error(400, "").kind, ErrorKind::kGiveUp);
+}
+
+TEST(Iso8601, Forms) {
+  EXPECT_EQ(xml::parse_iso8601("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(xml::parse_iso8601("2024-03-01T10:15:30.000Z"), 1709288130);
+  EXPECT_EQ(xml::parse_iso8601("2024-03-01T10:15:30"), 1709288130);
+  EXPECT_EQ(xml::parse_iso8601("2024-03-01T12:15:30+02:00"), 1709288130);
+  EXPECT_EQ(xml::parse_iso8601("2024-03-01T09:15:30.5-01:00"), 1709288130);
+  EXPECT_FALSE(xml::parse_iso8601("2024-03-01"));
+  EXPECT_FALSE(xml::parse_iso8601("2024-13-01T00:00:00Z"));
+  EXPECT_FALSE(xml::parse_iso8601("2024-03-01T10:15:30Zjunk"));
+}
+
+}  // namespace
+}  // namespace ebbflow::aws

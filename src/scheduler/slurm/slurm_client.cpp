@@ -40,6 +40,16 @@ std::string join(const std::vector<std::string>& v, size_t from, size_t to) {
   return out;
 }
 
+// A node name, address or hostname that goes into a comma-separated scontrol list: besides the
+// generic checks, ',' '[' ']' would change how scontrol splits or expands the list.
+Status validate_list_item(const std::string& v) {
+  if (v.find_first_of(",[]") != std::string::npos) {
+    return make_error(ErrorKind::kInvalidInput, "InvalidSlurmArgument",
+                      "refusing to pass \"" + v + "\" to scontrol: contains ',' or brackets");
+  }
+  return validate_slurm_argument(v, false);
+}
+
 }  // namespace
 
 SlurmClient::SlurmClient(CommandRunner& runner, SlurmPaths paths) : runner_(runner), paths_(std::move(paths)) {}
@@ -85,7 +95,7 @@ Result<std::vector<core::SlurmNode>> SlurmClient::show_nodes() {
 Result<std::vector<core::SlurmNode>> SlurmClient::show_nodes(const std::vector<std::string>& names) {
   if (names.empty()) return std::vector<core::SlurmNode>{};
   for (const auto& n : names) {
-    Status st = validate_slurm_argument(n, false);
+    Status st = validate_list_item(n);
     if (!st.ok()) return st.error();
   }
   auto out = run(spec({"scontrol", "show", "nodes", core::compress_hostlist(names)}), false);
@@ -115,12 +125,7 @@ Status SlurmClient::update_nodes(const NodeUpdate& update, size_t batch_size) {
   }
   for (const auto* list : {&names, &update.addrs, &update.hostnames}) {
     for (const auto& v : *list) {
-      // ',', '[' and ']' would change how scontrol splits the lists.
-      if (v.find_first_of(",[]") != std::string::npos) {
-        return make_error(ErrorKind::kInvalidInput, "InvalidSlurmArgument",
-                          "refusing to pass \"" + v + "\" to scontrol: contains ',' or brackets");
-      }
-      Status st = validate_slurm_argument(v, false);
+      Status st = validate_list_item(v);
       if (!st.ok()) return st;
     }
   }

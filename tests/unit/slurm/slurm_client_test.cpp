@@ -98,7 +98,8 @@ TEST(SlurmClient, ShowNamedNodesCompressesAndReportsNotFound) {
   auto bad = client.show_nodes({"x state=down"});
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().kind, ErrorKind::kInvalidInput);
-  EXPECT_EQ(runner.specs.size(), 1u);  // nothing run for the bad name
+  EXPECT_EQ(client.show_nodes({"a-st-b-1,a-st-b-2"}).error().kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(runner.specs.size(), 1u);  // nothing run for the bad names
 }
 
 TEST(SlurmClient, UpdateBatchesAndCompressesNames) {

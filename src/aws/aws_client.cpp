@@ -124,11 +124,11 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
       return sent;
     } else {
       error = parse_error_(*sent);
-      if (sent->status >= 500 || is_throttling_code(error.code) || is_transient_code(error.code)) {
-        // retryable
-      } else {
-        return error;
-      }
+      // A 5xx is retried unless the service said "back off" for a reason other than throttling
+      // (EC2 sends InsufficientInstanceCapacity as a 500): those go straight to the caller,
+      // whose slower, capacity-aware back-off handles them.
+      const bool server_error = sent->status >= 500 && error.kind != ErrorKind::kBackOff;
+      if (!server_error && !is_throttling_code(error.code) && !is_transient_code(error.code)) return error;
     }
     if (attempt_no >= max_attempts) {
       if (attempt_no > 1) error.message += " (after " + std::to_string(attempt_no) + " attempts)";

@@ -2,7 +2,8 @@
 // attempt with SigV4, sends through the HttpClient port and applies the AWS SDK "standard"
 // retry mode (the same rules as botocore's `retries = {"mode": "standard"}`):
 //   - at most ClientConfig::max_attempts attempts in total;
-//   - retry transport failures, HTTP 5xx, and the throttling / transient error codes below;
+//   - retry transport failures, HTTP 5xx, and the throttling / transient error codes below,
+//     except a 5xx whose parsed error is kBackOff without being throttling (EC2 capacity errors);
 //   - wait min(20 s, rand[0,1) * 2^(attempt-1)) before retry number `attempt` (full jitter);
 //   - a per-client retry quota of 500 tokens: a retry costs 5 (10 after a timeout), a success
 //     gives back the cost of its last retry (or 1 when it needed none); with too few tokens the

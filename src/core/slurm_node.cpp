@@ -150,8 +150,12 @@ bool SlurmNode::is_drained() const {
 
 bool SlurmNode::is_up() const { return !has(kAnyDrain) && !is_down() && !is_powering_down(); }
 
+// Power-saved: flags, not the original's exact sets, so a drained or reserved idle~ node counts.
 bool SlurmNode::is_power() const { return has(kIdle) && has(kPoweredDown) && !has_job(); }
 
+// The original compared the whole state string with four exact values (IDLE+CLOUD, ...); here
+// any flag that means "not usable right now" excludes the node, and other flags (RESERVED,
+// MAINTENANCE, REBOOT_REQUESTED, PLANNED, unknown words) do not.
 bool SlurmNode::is_online() const {
   constexpr uint32_t kNotOnline = kDown | kAnyDrain | kFail | kNotResponding | kPowerDown | kPoweringDown |
                                   kPoweredDown | kPoweringUp | kInvalidReg | kFuture | kUnknownState;

@@ -75,6 +75,16 @@ struct SlurmSettings {
   std::string scaling_strategy = "best-effort";  // all-or-nothing | best-effort
 };
 
+// Traditional mode (ParallelCluster 2 style, sge/torque, or slurm without queues): one Auto Scaling
+// group of identical compute nodes, scaled by jobwatcher/nodewatcher.
+struct AutoScalingGroupSettings {
+  std::string instance_type;        // must be in the instance-type catalog
+  int min_size = 0;
+  int max_size = 10;
+  int initial_size = 0;             // defaults to MinSize when absent
+  int scaledown_idletime_min = 10;  // nodewatcher idle time before a node removes itself
+};
+
 struct CloudSettings {
   std::string provider = "local";   // local | aws
   std::string endpoint;             // empty: the cluster's own local cloud, or AWS's regional endpoint
@@ -87,13 +97,17 @@ struct ClusterConfig {
   std::string region;
   std::string scheduler = "slurm";
   SlurmSettings slurm;
-  std::vector<SlurmQueue> queues;
+  std::vector<SlurmQueue> queues;                                // queue mode (slurm only)
+  std::optional<AutoScalingGroupSettings> auto_scaling_group;    // traditional mode
   CloudSettings cloud;
   ClustermgtdSettings clustermgtd;
   ComputemgtdSettings computemgtd;
 
   const SlurmQueue* find_queue(const std::string& name) const;
   const ComputeResource* find_compute_resource(const std::string& queue, const std::string& cr) const;
+  bool queue_mode() const { return !auto_scaling_group.has_value(); }
+  int static_node_count() const;   // sum of MinCount over every compute resource
+  int dynamic_node_count() const;  // sum of MaxCount - MinCount
 };
 
 // The built-in instance-type catalog (a few common EC2 types, plus "local.small"/"local.large"

@@ -1,0 +1,116 @@
+// Loading: YAML text -> ClusterConfig plus every issue found. Never throws, whatever the input.
+#include "config/cluster_config.h"
+
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "config/parse_sections.h"
+#include "config/yaml_reader.h"
+
+namespace ebbflow::config {
+
+std::string ConfigIssue::to_string(const std::string& file) const {
+  std::string out = file + ":";
+  if (line > 0) {
+    out += std::to_string(line) + ":";
+    if (column > 0) out += std::to_string(column) + ":";
+  }
+  out += " ";
+  if (!path.empty()) out += path + ": ";
+  return out + message;
+}
+
+const SlurmQueue* ClusterConfig::find_queue(const std::string& name) const {
+  for (const auto& q : queues)
+    if (q.name == name) return &q;
+  return nullptr;
+}
+
+const ComputeResource* ClusterConfig::find_compute_resource(const std::string& queue, const std::string& cr) const {
+  const SlurmQueue* q = find_queue(queue);
+  if (!q) return nullptr;
+  for (const auto& c : q->compute_resources)
+    if (c.name == cr) return &c;
+  return nullptr;
+}
+
+int ClusterConfig::static_node_count() const {
+  int n = 0;
+  for (const auto& q : queues)
+    for (const auto& c : q.compute_resources) n += c.min_count;
+  return n;
+}
+
+int ClusterConfig::dynamic_node_count() const {
+  int n = 0;
+  for (const auto& q : queues)
+    for (const auto& c : q.compute_resources) n += c.max_count - c.min_count;
+  return n;
+}
+
+namespace {
+
+void parse_document(const YAML::Node& doc, ClusterConfig& cfg, detail::Issues& issues) {
+  if (!doc.IsDefined() || doc.IsNull()) {
+    issues.add("", "the file is empty: a cluster configuration needs at least Region, Cloud.Provider and "
+                   "Scheduling.SlurmQueues");
+    return;
+  }
+  detail::MapReader root(doc, "", {"Region", "Scheduling", "Cloud", "Daemons"}, issues);
+  if (!root.is_map()) return;
+  if (root.require("Region", "an AWS region name such as us-east-1, also for the local cloud") &&
+      root.read_string("Region", cfg.region)) {
+    static const std::regex kRegion(R"(^[a-z]{2}(-[a-z]+)+-\d+$)");
+    if (!std::regex_match(cfg.region, kRegion)) {
+      issues.add("Region", root.value_mark("Region"),
+                 "Region must be a region name like 'us-east-1' (letters-letters-digit), got '" + cfg.region + "'");
+    }
+  }
+  // Cloud first: queues check their instance types against the catalog Cloud.InstanceTypes extends.
+  if (root.require("Cloud", "with Provider: local or aws")) detail::parse_cloud(root.value("Cloud"), cfg, issues);
+  if (root.require("Scheduling", "with SlurmQueues")) detail::parse_scheduling(root.value("Scheduling"), cfg, issues);
+  detail::parse_daemons(root.value("Daemons"), cfg, issues);
+}
+
+}  // namespace
+
+LoadResult load_cluster_config_string(const std::string& yaml, const std::string& source_name) {
+  LoadResult result;
+  detail::Issues issues;
+  ClusterConfig cfg;
+  cfg.source_file = source_name;
+  try {
+    std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
+    if (docs.size() > 1) {
+      issues.add("", YAML::Mark(), "the file holds " + std::to_string(docs.size()) +
+                                       " YAML documents ('---'); a cluster configuration is a single document");
+    } else {
+      parse_document(docs.empty() ? YAML::Node() : docs.front(), cfg, issues);
+    }
+  } catch (const YAML::Exception& e) {
+    // yaml-cpp's message already carries "yaml-cpp: error at line L, column C: "; keep only the reason.
+    issues.add("", e.mark, "YAML syntax error: " + e.msg);
+  } catch (const std::exception& e) {
+    issues.add("", std::string("cannot read the configuration: ") + e.what());
+  } catch (...) {
+    issues.add("", "cannot read the configuration: unexpected error");
+  }
+  result.issues = issues.take();
+  if (result.issues.empty()) result.config = std::move(cfg);
+  return result;
+}
+
+LoadResult load_cluster_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    LoadResult r;
+    r.issues.push_back(ConfigIssue{"", 0, 0, "cannot open the file"});
+    return r;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return load_cluster_config_string(text.str(), path);
+}
+
+}  // namespace ebbflow::config

@@ -1,0 +1,226 @@
+// Scheduling: the scheduler, Slurm settings, queues and compute resources (queue mode) or the
+// Auto Scaling group (traditional mode).
+#include <map>
+
+#include "config/naming_rules.h"
+#include "config/parse_sections.h"
+#include "config/text_match.h"
+
+namespace ebbflow::config::detail {
+namespace {
+
+constexpr int kDay = 86400;
+
+void parse_slurm_settings(const YAML::Node& node, SlurmSettings& s, Issues& issues) {
+  MapReader r(node, "Scheduling.SlurmSettings",
+              {"ScaledownIdletime", "ResumeTimeout", "SuspendTimeout", "ScalingStrategy"}, issues);
+  int idle = s.scaledown_idletime_min;
+  if (r.read_int("ScaledownIdletime", idle, -1, 525600, "minutes")) {
+    if (idle == 0) {
+      issues.add(r.path_of("ScaledownIdletime"), r.value_mark("ScaledownIdletime"),
+                 "ScaledownIdletime must be -1 (never scale down) or at least 1 minute, got 0");
+    } else {
+      s.scaledown_idletime_min = idle;
+    }
+  }
+  r.read_int("ResumeTimeout", s.resume_timeout_s, 1, kDay, "seconds");
+  r.read_int("SuspendTimeout", s.suspend_timeout_s, 1, kDay, "seconds");
+  std::string strategy;
+  if (r.read_string("ScalingStrategy", strategy)) {
+    if (strategy == "all-or-nothing" || strategy == "best-effort") {
+      s.scaling_strategy = strategy;
+    } else {
+      std::string msg = "ScalingStrategy must be 'all-or-nothing' or 'best-effort', got '" + strategy + "'";
+      std::string hint = closest_match(strategy, {"all-or-nothing", "best-effort"});
+      if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
+      issues.add(r.path_of("ScalingStrategy"), r.value_mark("ScalingStrategy"), msg);
+    }
+  }
+}
+
+// Returns the node count this resource adds to the cluster (MaxCount), 0 when unreadable.
+int parse_compute_resource(const YAML::Node& node, const std::string& path, const ClusterConfig& cfg,
+                           ComputeResource& cr, Issues& issues) {
+  MapReader r(node, path, {"Name", "InstanceType", "MinCount", "MaxCount"}, issues);
+  if (!r.is_map()) {
+    if (!node.IsDefined() || node.IsNull()) issues.add(path, node.Mark(), "a compute resource must be a mapping with Name and InstanceType");
+    return 0;
+  }
+  if (r.require("Name") && r.read_string("Name", cr.name)) {
+    if (auto bad = check_compute_resource_name(cr.name)) issues.add(r.path_of("Name"), r.value_mark("Name"), *bad);
+  }
+  if (r.require("InstanceType") && r.read_string("InstanceType", cr.instance_type))
+    check_instance_type(cfg, cr.instance_type, r, "InstanceType");
+  bool min_ok = r.read_int("MinCount", cr.min_count, 0, kMaxNodesPerCluster);
+  bool max_ok = r.read_int("MaxCount", cr.max_count, 0, kMaxNodesPerCluster);
+  if (max_ok && cr.max_count == 0) {
+    issues.add(r.path_of("MaxCount"), r.value_mark("MaxCount"),
+               "MaxCount must be at least 1: a compute resource with no nodes cannot run anything (remove it instead)");
+    return 0;
+  }
+  if ((min_ok || !r.has("MinCount")) && (max_ok || !r.has("MaxCount")) && cr.min_count > cr.max_count) {
+    std::string key = r.has("MinCount") ? "MinCount" : "MaxCount";
+    issues.add(r.path_of(key), r.value_mark(key),
+               "MinCount (" + std::to_string(cr.min_count) + ") is greater than MaxCount (" + std::to_string(cr.max_count) +
+                   (r.has("MaxCount") ? ")" : ", the default)") +
+                   ": MinCount is the number of static nodes and MaxCount the total, so MinCount <= MaxCount");
+  }
+  return max_ok || !r.has("MaxCount") ? cr.max_count : 0;
+}
+
+int parse_queue(const YAML::Node& node, const std::string& path, const ClusterConfig& cfg, SlurmQueue& q,
+                Issues& issues) {
+  MapReader r(node, path, {"Name", "ComputeResources"}, issues);
+  if (!r.is_map()) {
+    if (!node.IsDefined() || node.IsNull()) issues.add(path, node.Mark(), "a queue must be a mapping with Name and ComputeResources");
+    return 0;
+  }
+  if (r.require("Name") && r.read_string("Name", q.name)) {
+    if (auto bad = check_queue_name(q.name)) issues.add(r.path_of("Name"), r.value_mark("Name"), *bad);
+  }
+  int nodes = 0;
+  if (!r.require("ComputeResources", "each queue needs at least one compute resource")) return 0;
+  const YAML::Node list = r.read_list("ComputeResources");
+  if (!list.IsDefined()) return 0;
+  if (list.size() == 0) {
+    issues.add(r.path_of("ComputeResources"), r.value_mark("ComputeResources"),
+               "ComputeResources must list at least one compute resource");
+  }
+  std::map<std::string, int> seen;  // name -> line of first use
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string cr_path = r.path_of("ComputeResources") + "[" + std::to_string(i) + "]";
+    ComputeResource cr;
+    nodes += parse_compute_resource(list[i], cr_path, cfg, cr, issues);
+    if (!cr.name.empty()) {
+      int line = list[i].Mark().line + 1;
+      auto [it, fresh] = seen.emplace(cr.name, line);
+      if (!fresh) {
+        issues.add(cr_path + ".Name", list[i]["Name"].Mark(),
+                   "duplicate compute resource name '" + cr.name + "' in queue '" + q.name + "' (first at line " +
+                       std::to_string(it->second) + "): node names would collide");
+      }
+    }
+    q.compute_resources.push_back(std::move(cr));
+  }
+  return nodes;
+}
+
+void parse_queues(const YAML::Node list, MapReader& sched, ClusterConfig& cfg, Issues& issues) {
+  if (list.size() == 0) {
+    issues.add(sched.path_of("SlurmQueues"), sched.value_mark("SlurmQueues"), "SlurmQueues must list at least one queue");
+    return;
+  }
+  std::map<std::string, int> seen;
+  long total_nodes = 0;
+  for (size_t i = 0; i < list.size(); ++i) {
+    std::string path = sched.path_of("SlurmQueues") + "[" + std::to_string(i) + "]";
+    SlurmQueue q;
+    total_nodes += parse_queue(list[i], path, cfg, q, issues);
+    if (!q.name.empty()) {
+      auto [it, fresh] = seen.emplace(q.name, list[i].Mark().line + 1);
+      if (!fresh) {
+        issues.add(path + ".Name", list[i]["Name"].Mark(),
+                   "duplicate queue name '" + q.name + "' (first at line " + std::to_string(it->second) +
+                       "): each queue is a Slurm partition and needs its own name");
+      }
+    }
+    cfg.queues.push_back(std::move(q));
+  }
+  if (total_nodes > kMaxNodesPerCluster) {
+    issues.add(sched.path_of("SlurmQueues"), sched.value_mark("SlurmQueues"),
+               "the queues allow " + std::to_string(total_nodes) + " nodes in total (sum of MaxCount); at most " +
+                   std::to_string(kMaxNodesPerCluster) + " are supported per cluster");
+  }
+}
+
+void parse_auto_scaling_group(const YAML::Node& node, ClusterConfig& cfg, Issues& issues) {
+  MapReader r(node, "Scheduling.AutoScalingGroup",
+              {"InstanceType", "MinSize", "MaxSize", "InitialSize", "ScaledownIdletime"}, issues);
+  AutoScalingGroupSettings g;
+  if (!r.is_map()) {
+    if (node.IsNull()) issues.add("Scheduling.AutoScalingGroup", node.Mark(), "AutoScalingGroup needs an InstanceType");
+    cfg.auto_scaling_group = g;
+    return;
+  }
+  if (r.require("InstanceType") && r.read_string("InstanceType", g.instance_type))
+    check_instance_type(cfg, g.instance_type, r, "InstanceType");
+  bool min_ok = r.read_int("MinSize", g.min_size, 0, kMaxNodesPerCluster);
+  bool max_ok = r.read_int("MaxSize", g.max_size, 1, kMaxNodesPerCluster);
+  g.initial_size = g.min_size;  // ParallelCluster 2 starts at the minimum unless told otherwise
+  bool initial_ok = r.read_int("InitialSize", g.initial_size, 0, kMaxNodesPerCluster);
+  r.read_int("ScaledownIdletime", g.scaledown_idletime_min, 1, 525600, "minutes");
+  bool sizes_ok = (min_ok || !r.has("MinSize")) && (max_ok || !r.has("MaxSize"));
+  if (sizes_ok && g.min_size > g.max_size) {
+    std::string key = r.has("MinSize") ? "MinSize" : "MaxSize";
+    issues.add(r.path_of(key), r.value_mark(key),
+               "MinSize (" + std::to_string(g.min_size) + ") is greater than MaxSize (" + std::to_string(g.max_size) + ")");
+  } else if (sizes_ok && initial_ok && (g.initial_size < g.min_size || g.initial_size > g.max_size)) {
+    issues.add(r.path_of("InitialSize"), r.value_mark("InitialSize"),
+               "InitialSize (" + std::to_string(g.initial_size) + ") must be between MinSize (" +
+                   std::to_string(g.min_size) + ") and MaxSize (" + std::to_string(g.max_size) + ")");
+  }
+  cfg.auto_scaling_group = g;
+}
+
+}  // namespace
+
+void check_instance_type(const ClusterConfig& cfg, const std::string& type, MapReader& reader, const std::string& key) {
+  if (find_instance_type(cfg, type)) return;
+  std::vector<std::string> names;
+  for (const auto& t : cfg.cloud.extra_instance_types) names.push_back(t.name);
+  for (const auto& t : builtin_instance_types()) names.push_back(t.name);
+  std::string list;
+  for (const auto& n : nearest_matches(type, names, 3)) list += (list.empty() ? "" : ", ") + n;
+  reader.issues().add(reader.path_of(key), reader.value_mark(key),
+                      "unknown instance type '" + type + "'; closest known: " + list +
+                          " (add it under Cloud.InstanceTypes to use another type)");
+}
+
+void parse_scheduling(const YAML::Node& node, ClusterConfig& cfg, Issues& issues) {
+  MapReader r(node, "Scheduling", {"Scheduler", "SlurmSettings", "SlurmQueues", "AutoScalingGroup"}, issues);
+  if (!r.is_map()) {
+    if (node.IsDefined() && node.IsNull())
+      issues.add("Scheduling", node.Mark(), "Scheduling is empty: it needs SlurmQueues (or an AutoScalingGroup)");
+    return;
+  }
+  std::string scheduler = cfg.scheduler;
+  if (r.read_string("Scheduler", scheduler)) {
+    if (scheduler != "slurm" && scheduler != "sge" && scheduler != "torque") {
+      std::string msg = "Scheduler must be one of slurm, sge, torque, got '" + scheduler + "'";
+      if (scheduler == "awsbatch") msg += " (AWS Batch is not supported by ebbflow)";
+      issues.add(r.path_of("Scheduler"), r.value_mark("Scheduler"), msg);
+    }
+  }
+  cfg.scheduler = scheduler;
+  bool slurm = scheduler == "slurm";
+  bool has_queues = r.has("SlurmQueues"), has_asg = r.has("AutoScalingGroup");
+
+  if (r.has("SlurmSettings")) {
+    if (slurm) {
+      parse_slurm_settings(r.value("SlurmSettings"), cfg.slurm, issues);
+    } else {
+      issues.add(r.path_of("SlurmSettings"), r.value_mark("SlurmSettings"),
+                 "SlurmSettings applies only to Scheduler slurm (this cluster uses " + scheduler + ")");
+    }
+  }
+  if (slurm && has_queues && has_asg) {
+    issues.add(r.path_of("AutoScalingGroup"), r.value_mark("AutoScalingGroup"),
+               "give either SlurmQueues (queue mode) or AutoScalingGroup (traditional mode), not both");
+  } else if (slurm && !has_queues && !has_asg) {
+    r.require("SlurmQueues", "at least one queue with one compute resource; or an AutoScalingGroup for traditional mode");
+  } else if (!slurm && !has_asg) {
+    r.require("AutoScalingGroup", "scheduler " + scheduler + " runs in traditional mode, with one Auto Scaling group");
+  }
+  if (has_queues) {
+    if (!slurm) {
+      issues.add(r.path_of("SlurmQueues"), r.value_mark("SlurmQueues"),
+                 "SlurmQueues applies only to Scheduler slurm; " + scheduler + " uses AutoScalingGroup");
+    } else {
+      const YAML::Node list = r.read_list("SlurmQueues");
+      if (list.IsDefined()) parse_queues(list, r, cfg, issues);
+    }
+  }
+  if (has_asg && !(slurm && has_queues)) parse_auto_scaling_group(r.value("AutoScalingGroup"), cfg, issues);
+}
+
+}  // namespace ebbflow::config::detail

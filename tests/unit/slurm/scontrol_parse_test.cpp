@@ -213,3 +213,26 @@ TEST(ValidateArgument, RejectsInjection) {
 
 }  // namespace
 }  // namespace ebbflow::slurm
+
+namespace ebbflow::slurm {
+namespace {
+
+// Robustness: every truncation and a few byte mutations of real output parse or fail cleanly.
+TEST(ScontrolNodes, TruncatedAndMutatedOutputNeverCrashes) {
+  const std::string full = fixture("nodes_jobs.txt");
+  for (size_t len = 0; len <= full.size(); ++len) {
+    auto r = parse_scontrol_nodes(full.substr(0, len));
+    if (!r.ok()) EXPECT_EQ(r.error().code, "ParseError");
+  }
+  std::string mutated = full;
+  const char replacements[] = {'\n', ' ', '=', '+', '\0', '\r'};
+  for (size_t i = 0; i < mutated.size(); i += 7) {
+    std::string m = mutated;
+    m[i] = replacements[i % sizeof replacements];
+    auto r = parse_scontrol_nodes(m);
+    if (!r.ok()) EXPECT_EQ(r.error().code, "ParseError");
+  }
+}
+
+}  // namespace
+}  // namespace ebbflow::slurm

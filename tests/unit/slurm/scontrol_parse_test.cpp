@@ -222,7 +222,9 @@ TEST(ScontrolNodes, TruncatedAndMutatedOutputNeverCrashes) {
   const std::string full = fixture("nodes_jobs.txt");
   for (size_t len = 0; len <= full.size(); ++len) {
     auto r = parse_scontrol_nodes(full.substr(0, len));
-    if (!r.ok()) EXPECT_EQ(r.error().code, "ParseError");
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, "ParseError");
+    }
   }
   std::string mutated = full;
   const char replacements[] = {'\n', ' ', '=', '+', '\0', '\r'};
@@ -230,7 +232,9 @@ TEST(ScontrolNodes, TruncatedAndMutatedOutputNeverCrashes) {
     std::string m = mutated;
     m[i] = replacements[i % sizeof replacements];
     auto r = parse_scontrol_nodes(m);
-    if (!r.ok()) EXPECT_EQ(r.error().code, "ParseError");
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().code, "ParseError");
+    }
   }
 }
 

@@ -1,0 +1,240 @@
+#include "daemons/clustermgtd.h"
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <thread>
+#include <unordered_set>
+
+#include "core/cluster_manager.h"
+#include "core/launch_plan.h"
+#include "daemons/launcher.h"
+
+namespace ebbflow::daemons {
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+core::InstanceHealth to_health(const aws::InstanceStatus& s) {
+  core::InstanceHealth h;
+  h.instance_id = s.instance_id;
+  auto impaired_since = [](const aws::InstanceStatusSummary& sum) {
+    int64_t since = 0;
+    for (const auto& d : sum.details)
+      if (d.impaired_since > 0 && (since == 0 || d.impaired_since < since)) since = d.impaired_since;
+    return since;
+  };
+  h.instance_impaired = s.instance_status.status == "impaired";
+  h.instance_impaired_since = impaired_since(s.instance_status);
+  h.system_impaired = s.system_status.status == "impaired";
+  h.system_impaired_since = impaired_since(s.system_status);
+  for (const auto& e : s.events) h.scheduled_events.push_back(e.code);
+  return h;
+}
+
+}  // namespace
+
+Status write_heartbeat(const std::string& path, int64_t now) {
+  return write_file_atomic(path, iso8601(now) + " " + std::to_string(now) + "\n", 0644);
+}
+
+Result<int64_t> read_heartbeat(const std::string& path) {
+  auto text = read_file(path);
+  if (!text.ok()) return text.error();
+  auto space = text->rfind(' ');
+  if (space == std::string::npos)
+    return make_error(ErrorKind::kInvalidInput, "BadHeartbeat", path + ": expected '<time> <unix seconds>'");
+  try {
+    return static_cast<int64_t>(std::stoll(text->substr(space + 1)));
+  } catch (...) {
+    return make_error(ErrorKind::kInvalidInput, "BadHeartbeat", path + ": unreadable timestamp");
+  }
+}
+
+Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec2Api& ec2, slurm::SlurmClient& slurm,
+                                              int64_t now) {
+  core::ClusterSnapshot snap;
+  snap.now = now;
+  std::unordered_set<std::string> queues;
+  for (const auto& q : ctx.config.queues) queues.insert(q.name);
+
+  auto nodes = slurm.show_nodes();
+  if (!nodes.ok()) return nodes.error();
+  for (auto& n : *nodes)
+    if (queues.count(n.queue)) snap.nodes.push_back(std::move(n));
+  auto parts = slurm.show_partitions();
+  if (!parts.ok()) return parts.error();
+  for (const auto& p : *parts)
+    if (queues.count(p.name)) snap.partitions.push_back({p.name, p.state});
+
+  auto instances = ec2.describe_instances(compute_instance_filters(ctx.runtime.name));
+  if (!instances.ok()) return instances.error();
+  for (const auto& i : *instances) {
+    // Instances without an address yet cannot be matched: skip (reference 6.3 step 4.3).
+    if (i.private_ip.empty()) continue;
+    snap.instances.push_back(to_cloud_instance(i));
+  }
+  // Health is best effort: a failed read disables health checks for this iteration only.
+  auto statuses = ec2.describe_instance_status({}, {}, false);
+  if (statuses.ok()) {
+    std::vector<core::InstanceHealth> health;
+    for (const auto& s : *statuses) health.push_back(to_health(s));
+    snap.health = std::move(health);
+  }
+  return snap;
+}
+
+IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
+  IterationReport report;
+  auto state = store_.load_manager_state();
+  if (!state.ok()) {
+    report.skipped_because = "cannot load state: " + state.error().describe();
+    return report;
+  }
+  if (!dry_run) {
+    auto request = store_.take_fleet_request();
+    if (request.ok() && request->has_value()) {
+      state->fleet = **request;
+      events_.write({now, "clustermgtd", "fleet", "fleet-request", core::to_string(**request), {}, {}, "ok"});
+    }
+  }
+  auto snap = observe_cluster(ctx_, ec2_, slurm_, now);
+  if (!snap.ok()) {
+    report.skipped_because = snap.error().describe();
+    if (!dry_run)
+      events_.write({now, "clustermgtd", "observe", "skip-iteration",
+                     "read failed, no action taken and no heartbeat: " + snap.error().describe(), {}, {}, "error"});
+    return report;
+  }
+  report.observed = true;
+  report.plan = core::decide_iteration(*snap, *state, manager_settings(ctx_.config));
+  if (dry_run) return report;
+
+  core::ManagerState next = report.plan.next_state;
+  if (auto st = store_.save_manager_state(next); !st.ok()) {
+    report.skipped_because = "cannot save state: " + st.error().describe();
+    return report;
+  }
+  for (const auto& n : report.plan.notes) {
+    Event e{now, "clustermgtd", n.rule, "note", n.message, {}, {}, "ok"};
+    if (!n.node.empty()) e.nodes = {n.node};
+    events_.write(e);
+  }
+  for (const auto& action : report.plan.actions) {
+    Status st = execute(action, now, next);
+    Event e{now, "clustermgtd", action.rule, core::to_string(action.kind), action.reason, action.node_names,
+            action.instance_ids, st.ok() ? "ok" : st.error().describe()};
+    if (action.kind == core::ActionKind::kSetPartitionState) e.detail = {{"partition", action.partition}, {"state", action.state}};
+    events_.write(e);
+    if (!st.ok()) ++report.actions_failed;
+  }
+  (void)store_.save_manager_state(next);
+  report.plan.next_state = next;
+  if (auto hb = write_heartbeat(ctx_.paths.heartbeat(), now); !hb.ok())
+    std::fprintf(stderr, "clustermgtd: heartbeat: %s\n", hb.error().describe().c_str());
+  return report;
+}
+
+Status Clustermgtd::execute(const core::Action& a, int64_t now, core::ManagerState& state) {
+  using core::ActionKind;
+  const auto& cm = ctx_.config.clustermgtd;
+  slurm::NodeUpdate u;
+  u.names = a.node_names;
+  switch (a.kind) {
+    case ActionKind::kTerminateInstances: {
+      size_t batch = static_cast<size_t>(std::max(1, cm.terminate_max_batch_size));
+      Status result;
+      for (size_t i = 0; i < a.instance_ids.size(); i += batch) {
+        std::vector<std::string> ids(a.instance_ids.begin() + static_cast<long>(i),
+                                     a.instance_ids.begin() + static_cast<long>(std::min(a.instance_ids.size(), i + batch)));
+        auto r = ec2_.terminate_instances(ids);
+        if (!r.ok() && result.ok()) result = r.error();
+      }
+      return result;
+    }
+    case ActionKind::kSetNodesDown:
+      u.state = "down";
+      u.reason = a.reason;
+      break;
+    case ActionKind::kDrainNodes:
+      u.state = "drain";
+      u.reason = a.reason;
+      break;
+    case ActionKind::kPowerDownNodes:
+      u.state = "power_down_force";
+      u.reason = a.reason;
+      u.addrs = a.node_names;
+      u.hostnames = a.node_names;
+      break;
+    case ActionKind::kResetNodeAddrs:
+      u.addrs = a.node_names;
+      u.hostnames = a.node_names;
+      break;
+    case ActionKind::kResetNodesDown:
+      u.state = "down";
+      u.reason = a.reason;
+      u.addrs = a.node_names;
+      u.hostnames = a.node_names;
+      break;
+    case ActionKind::kResumeNodes:
+      u.state = "resume";
+      break;
+    case ActionKind::kSetPartitionState:
+      return slurm_.set_partition_state(a.partition, a.state);
+    case ActionKind::kLaunchNodes: {
+      auto plan = core::plan_launch(a.node_names, queue_specs(ctx_.config), cm.launch_max_batch_size,
+                                    core::LaunchPurpose::kStaticReplacement);
+      LaunchOptions opts;
+      opts.component = "clustermgtd";
+      LaunchResult r = launch_and_bind(ctx_, ec2_, slurm_, store_, events_, plan, opts);
+      for (const auto& [name, id] : r.bound) state.replacing[name] = now;
+      std::string failures;
+      for (const auto& [code, names] : r.failed) {
+        for (const auto& n : names) state.replacing.erase(n);  // retried next iteration
+        failures += (failures.empty() ? "" : "; ") + code + ": " + std::to_string(names.size()) + " node(s)";
+      }
+      if (!failures.empty()) return make_error(ErrorKind::kBackOff, "LaunchFailed", failures);
+      return {};
+    }
+  }
+  return slurm_.update_nodes(u, static_cast<size_t>(std::max(1, cm.update_node_batch_size)));
+}
+
+int run_clustermgtd_loop(const std::string& cluster_root, bool once) {
+  signal(SIGTERM, on_signal);
+  signal(SIGINT, on_signal);
+  auto ctx = load_cluster(cluster_root);
+  if (!ctx.ok()) {
+    std::fprintf(stderr, "clustermgtd: %s\n", ctx.error().describe().c_str());
+    return 2;
+  }
+  auto store = store::StateStore::open(ctx->paths.state_db());
+  if (!store.ok()) {
+    std::fprintf(stderr, "clustermgtd: %s\n", store.error().describe().c_str());
+    return 2;
+  }
+  EventLog events(ctx->paths.events());
+  SubprocessRunner runner;
+  while (!g_stop) {
+    auto started = std::chrono::steady_clock::now();
+    // Re-read the configuration each iteration; keep the previous one if the new one is broken.
+    auto fresh = config::load_cluster_config_file(ctx->paths.config());
+    if (fresh.config) ctx->config = std::move(*fresh.config);
+    auto ec2 = make_ec2_client(*ctx);
+    slurm::SlurmClient slurm(runner, {"/usr/bin", ctx->paths.slurm_conf()});
+    Clustermgtd mgr(*ctx, *ec2, slurm, *store, events);
+    auto report = mgr.run_once(unix_now());
+    if (!report.observed) std::fprintf(stderr, "clustermgtd: iteration skipped: %s\n", report.skipped_because.c_str());
+    if (once) return report.observed ? 0 : 1;
+    auto period = std::chrono::seconds(std::max(1, ctx->config.clustermgtd.loop_time_s));
+    while (!g_stop && std::chrono::steady_clock::now() - started < period)
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return 0;
+}
+
+}  // namespace ebbflow::daemons

@@ -1,0 +1,60 @@
+// clustermgtd: the head-node daemon of queue mode. Each iteration:
+//   observe (Slurm nodes and partitions, compute instances, instance health)
+//   -> decide (core::decide_iteration, pure)
+//   -> record (the next state, in SQLite, before acting)
+//   -> act (scontrol updates, TerminateInstances, launches)
+//   -> record outcome (state, event log), then write the heartbeat.
+// A failed Slurm or cloud read ends the iteration at once: nothing is decided from missing
+// information and no heartbeat is written (so computemgtd and resume can tell).
+#pragma once
+
+#include <string>
+
+#include "aws/ec2.h"
+#include "core/plan.h"
+#include "daemons/cluster_context.h"
+#include "daemons/event_log.h"
+#include "scheduler/slurm/slurm_client.h"
+#include "store/state_store.h"
+
+namespace ebbflow::daemons {
+
+struct IterationReport {
+  bool observed = false;        // Slurm and cloud reads succeeded
+  std::string skipped_because;  // when !observed
+  core::Plan plan;
+  int actions_failed = 0;
+};
+
+class Clustermgtd {
+ public:
+  Clustermgtd(const ClusterContext& ctx, aws::Ec2Api& ec2, slurm::SlurmClient& slurm, store::StateStore& store,
+              const EventLog& events)
+      : ctx_(ctx), ec2_(ec2), slurm_(slurm), store_(store), events_(events) {}
+
+  // Runs one iteration at time `now`. With `dry_run`, observes and decides only.
+  IterationReport run_once(int64_t now, bool dry_run = false);
+
+ private:
+  Status execute(const core::Action& action, int64_t now, core::ManagerState& state);
+
+  const ClusterContext& ctx_;
+  aws::Ec2Api& ec2_;
+  slurm::SlurmClient& slurm_;
+  store::StateStore& store_;
+  const EventLog& events_;
+};
+
+// Observes the cluster into a snapshot (shared by clustermgtd and `ebbflow plan`/status).
+Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec2Api& ec2, slurm::SlurmClient& slurm,
+                                              int64_t now);
+
+// Heartbeat file: "<ISO time> <unix seconds>\n", written atomically.
+Status write_heartbeat(const std::string& path, int64_t now);
+Result<int64_t> read_heartbeat(const std::string& path);
+
+// The daemon's main loop (`ebbflow clustermgtd --cluster-dir DIR`). Re-reads the cluster
+// configuration every iteration, keeping the previous one when the new one is invalid.
+int run_clustermgtd_loop(const std::string& cluster_root, bool once);
+
+}  // namespace ebbflow::daemons

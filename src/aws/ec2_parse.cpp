@@ -41,25 +41,51 @@ void add_ip(std::vector<std::string>& ips, std::string_view ip) {
   if (std::find(ips.begin(), ips.end(), ip) == ips.end()) ips.emplace_back(ip);
 }
 
+// One pass over the instance's children (an instance item has ~40 of them): cheaper than a
+// child(name) scan per field when a reply carries tens of thousands of instances.
 Ec2Instance parse_instance(pugi::xml_node item) {
   Ec2Instance inst;
-  inst.instance_id = str(item, "instanceId");
-  inst.instance_type = str(item, "instanceType");
-  inst.state = str(item.child("instanceState"), "name");
-  inst.private_dns_name = str(item, "privateDnsName");
-  inst.launch_time = time_of(item, "launchTime");
-  inst.client_token = str(item, "clientToken");
-  inst.state_reason = str(item.child("stateReason"), "message");
-  for (pugi::xml_node tag : item.child("tagSet").children("item")) {
-    std::string key = str(tag, "key");
-    if (key == "aws:ec2launchtemplate:name") inst.launch_template_name = str(tag, "value");
-    inst.tags.insert_or_assign(std::move(key), str(tag, "value"));
+  std::string_view top_ip, primary_nic_ip;
+  pugi::xml_node nics;
+  for (pugi::xml_node c = item.first_child(); c; c = c.next_sibling()) {
+    const char* n = c.name();
+    switch (n[0]) {
+      case 'i':
+        if (std::strcmp(n, "instanceId") == 0) inst.instance_id = c.child_value();
+        else if (std::strcmp(n, "instanceType") == 0) inst.instance_type = c.child_value();
+        else if (std::strcmp(n, "instanceState") == 0) inst.state = str(c, "name");
+        break;
+      case 'p':
+        if (std::strcmp(n, "privateIpAddress") == 0) top_ip = c.child_value();
+        else if (std::strcmp(n, "privateDnsName") == 0) inst.private_dns_name = c.child_value();
+        break;
+      case 'l':
+        if (std::strcmp(n, "launchTime") == 0) inst.launch_time = xml::parse_iso8601(c.child_value()).value_or(0);
+        break;
+      case 'c':
+        if (std::strcmp(n, "clientToken") == 0) inst.client_token = c.child_value();
+        break;
+      case 's':
+        if (std::strcmp(n, "stateReason") == 0) inst.state_reason = str(c, "message");
+        break;
+      case 't':
+        if (std::strcmp(n, "tagSet") == 0)
+          for (pugi::xml_node tag : c.children("item")) {
+            std::string key = str(tag, "key");
+            if (key == "aws:ec2launchtemplate:name") inst.launch_template_name = str(tag, "value");
+            inst.tags.insert_or_assign(std::move(key), str(tag, "value"));
+          }
+        break;
+      case 'n':
+        if (std::strcmp(n, "networkInterfaceSet") == 0) nics = c;
+        break;
+      default:
+        break;
+    }
   }
 
-  std::string_view top_ip = text(item, "privateIpAddress");
   add_ip(inst.all_private_ips, top_ip);
-  std::string_view primary_nic_ip;
-  for (pugi::xml_node nic : item.child("networkInterfaceSet").children("item")) {
+  for (pugi::xml_node nic : nics.children("item")) {
     std::string_view nic_ip = text(nic, "privateIpAddress");
     for (pugi::xml_node addr : nic.child("privateIpAddressesSet").children("item")) {
       std::string_view ip = text(addr, "privateIpAddress");
@@ -96,16 +122,70 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 }  // namespace
 
+namespace {
+
+size_t find(std::string_view hay, size_t from, std::string_view needle) {
+  if (from >= hay.size()) return std::string_view::npos;
+  const void* hit = memmem(hay.data() + from, hay.size() - from, needle.data(), needle.size());
+  return hit ? static_cast<size_t>(static_cast<const char*>(hit) - hay.data()) : std::string_view::npos;
+}
+
+}  // namespace
+
+// A large reply is not loaded as one DOM: for 56,000 instances that is hundreds of MB of text and
+// a gigabyte of scattered nodes. Instead each <instancesSet> body (the instances of one
+// reservation, nothing nested inside is called instancesSet) is parsed as an XML fragment into a
+// reused document that stays in cache, and the envelope (root element, nextToken) is parsed on
+// its own. Reservation fields other than instancesSet are not used. If the text does not have
+// this shape, the whole reply is parsed at once, which also yields the precise error.
 Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& body, std::string* next_token) {
-  pugi::xml_document doc;
-  auto root = load(doc, body, "DescribeInstancesResponse");
-  if (!root.ok()) return root.error();
+  constexpr std::string_view kOpen = "<instancesSet>", kClose = "</instancesSet>";
+  std::string_view view(body);
   std::vector<Ec2Instance> out;
-  for (pugi::xml_node res : root->child("reservationSet").children("item"))
-    for (pugi::xml_node item : res.child("instancesSet").children("item")) out.push_back(parse_instance(item));
+  const size_t set_open = find(view, 0, "<reservationSet>");
+  const size_t set_close = view.rfind("</reservationSet>");
+  bool fast = set_open != std::string_view::npos && set_close != std::string_view::npos && set_close > set_open;
+  if (fast) {
+    pugi::xml_document chunk;
+    for (size_t pos = set_open; fast;) {
+      size_t open = find(view, pos, kOpen);
+      if (open == std::string_view::npos || open > set_close) break;
+      size_t close = find(view, open, kClose);
+      if (close == std::string_view::npos || close > set_close) {
+        fast = false;
+        break;
+      }
+      std::string_view items = view.substr(open + kOpen.size(), close - open - kOpen.size());
+      if (!chunk.load_buffer(items.data(), items.size(), pugi::parse_default | pugi::parse_fragment,
+                             pugi::encoding_utf8)) {
+        fast = false;
+        break;
+      }
+      for (pugi::xml_node item : chunk.children("item")) out.push_back(parse_instance(item));
+      pos = close + kClose.size();
+    }
+  }
+
+  pugi::xml_document doc;
+  pugi::xml_node root;
+  if (fast) {
+    std::string envelope;
+    envelope.reserve(set_open + (view.size() - set_close) + 32);
+    envelope.append(view.substr(0, set_open)).append("<reservationSet>").append(view.substr(set_close));
+    auto r = load(doc, envelope, "DescribeInstancesResponse");
+    if (!r.ok()) return r.error();
+    root = *r;
+  } else {
+    out.clear();
+    auto r = load(doc, body, "DescribeInstancesResponse");
+    if (!r.ok()) return r.error();
+    root = *r;
+    for (pugi::xml_node res : root.child("reservationSet").children("item"))
+      for (pugi::xml_node item : res.child("instancesSet").children("item")) out.push_back(parse_instance(item));
+  }
   for (const auto& i : out)
     if (i.instance_id.empty()) return malformed("an instance without instanceId in DescribeInstances");
-  if (next_token) *next_token = str(*root, "nextToken");
+  if (next_token) *next_token = str(root, "nextToken");
   return out;
 }
 

@@ -66,6 +66,60 @@ TEST(Ec2Parse, DescribeInstancesLastPageAndEscapes) {
   EXPECT_EQ((*r)[0].state, "pending");
 }
 
+void expect_same(const std::vector<Ec2Instance>& a, const std::vector<Ec2Instance>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].instance_id, b[i].instance_id);
+    EXPECT_EQ(a[i].private_ip, b[i].private_ip);
+    EXPECT_EQ(a[i].all_private_ips, b[i].all_private_ips);
+    EXPECT_EQ(a[i].tags, b[i].tags);
+    EXPECT_EQ(a[i].launch_time, b[i].launch_time);
+    EXPECT_EQ(a[i].state_reason, b[i].state_reason);
+  }
+}
+
+// The per-reservation fast path and the whole-document fallback must agree.
+TEST(Ec2Parse, DescribeInstancesFastPathEqualsWholeDocumentParse) {
+  const std::string page = fixture("describe_instances_page1.xml");
+  std::string odd = page;  // an attribute on reservationSet defeats the fast path's text search
+  odd.replace(odd.find("<reservationSet>"), 16, "<reservationSet xmlns:x=\"urn:x\">");
+  std::string t1, t2;
+  auto fast = parse_describe_instances(page, &t1);
+  auto slow = parse_describe_instances(odd, &t2);
+  ASSERT_TRUE(fast.ok());
+  ASSERT_TRUE(slow.ok()) << slow.error().describe();
+  expect_same(*fast, *slow);
+  EXPECT_EQ(t1, t2);
+}
+
+TEST(Ec2Parse, DescribeInstancesDamageInsideAReservationIsMalformed) {
+  std::string page = fixture("describe_instances_page1.xml");
+  page.replace(page.find("<instanceType>p4d.24xlarge</instanceType>"), 41, "<instanceType>p4d.24xlarge</instance>");
+  auto r = parse_describe_instances(page, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, "MalformedResponse");
+  // Damage in the envelope is caught too.
+  std::string envelope = fixture("describe_instances_page1.xml");
+  envelope.replace(envelope.find("</nextToken>"), 12, "</nextTokn>");
+  EXPECT_FALSE(parse_describe_instances(envelope, nullptr).ok());
+}
+
+TEST(Ec2Parse, DescribeInstancesEmptyShapes) {
+  for (const std::string body :
+       {"<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet></reservationSet></DescribeInstancesResponse>",
+        "<DescribeInstancesResponse><reservationSet><item><instancesSet/></item></reservationSet>"
+        "</DescribeInstancesResponse>",
+        "<?xml version=\"1.0\"?>\n<DescribeInstancesResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">"
+        "<requestId>x</requestId></DescribeInstancesResponse>"}) {
+    std::string token = "x";
+    auto r = parse_describe_instances(body, &token);
+    ASSERT_TRUE(r.ok()) << body;
+    EXPECT_TRUE(r->empty());
+    EXPECT_EQ(token, "");
+  }
+}
+
 TEST(Ec2Parse, RunInstancesHasInstancesDirectlyUnderResponse) {
   auto r = parse_run_instances(fixture("run_instances.xml"));
   ASSERT_TRUE(r.ok()) << r.error().describe();

@@ -111,8 +111,9 @@ YAML::Node MapReader::value(const std::string& key) const {
 YAML::Mark MapReader::value_mark(const std::string& key) const {
   const Entry* e = find(key);
   if (!e) return mark_;
-  // An empty value ("Key:") has no useful position of its own: point at the key.
-  return e->value.IsNull() ? e->key_node.Mark() : e->value.Mark();
+  // Point at a scalar itself ("MinCount: two" -> the "two"); for an empty value ("Key:") or a
+  // block section, whose own position is the next line, point at the key instead.
+  return e->value.IsScalar() ? e->value.Mark() : e->key_node.Mark();
 }
 
 std::string MapReader::path_of(const std::string& key) const { return join_path(path_, key); }
@@ -121,7 +122,7 @@ bool MapReader::require(const std::string& key, const std::string& why) {
   if (has(key)) return true;
   std::string msg = "missing required key '" + key + "'";
   if (!why.empty()) msg += " (" + why + ")";
-  if (is_map_) {
+  if (is_map_ && !path_.empty()) {  // a top-level key has no meaningful position: report it file-wide
     issues_.add(path_of(key), mark_, msg);
   } else {
     issues_.add(path_of(key), msg);

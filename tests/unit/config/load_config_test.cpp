@@ -1,0 +1,171 @@
+// Valid configurations load with the documented defaults; the examples validate; the JSON view
+// and ConfigIssue::to_string have the promised shapes.
+#include <gtest/gtest.h>
+
+#include "config/cluster_config.h"
+#include "config/config_json.h"
+#include "test_paths.h"
+
+namespace ebbflow::config {
+namespace {
+
+ClusterConfig load_ok(const std::string& file) {
+  LoadResult r = load_cluster_config_file(file);
+  std::string issues;
+  for (const auto& i : r.issues) issues += i.to_string(file) + "\n";
+  EXPECT_TRUE(r.issues.empty()) << issues;
+  EXPECT_TRUE(r.config.has_value());
+  return r.config.value_or(ClusterConfig{});
+}
+
+TEST(LoadConfig, MinimalFileGetsEveryDefault) {
+  ClusterConfig c = load_ok(testing::configs_dir() + "/valid/minimal.yaml");
+  const ClusterConfig defaults;
+  EXPECT_EQ(c.region, "eu-west-1");
+  EXPECT_EQ(c.scheduler, "slurm");
+  EXPECT_EQ(c.cloud.provider, "local");
+  EXPECT_EQ(c.cloud.credentials, "auto");
+  EXPECT_TRUE(c.cloud.endpoint.empty());
+  EXPECT_TRUE(c.queue_mode());
+  ASSERT_EQ(c.queues.size(), 1u);
+  ASSERT_EQ(c.queues[0].compute_resources.size(), 1u);
+  const auto& cr = c.queues[0].compute_resources[0];
+  EXPECT_EQ(cr.name, "cr");
+  EXPECT_EQ(cr.instance_type, "t3.micro");
+  EXPECT_EQ(cr.min_count, 0);
+  EXPECT_EQ(cr.max_count, 10);
+  EXPECT_EQ(c.slurm.scaledown_idletime_min, 10);
+  EXPECT_EQ(c.slurm.resume_timeout_s, 1800);
+  EXPECT_EQ(c.slurm.suspend_timeout_s, 120);
+  EXPECT_EQ(c.slurm.scaling_strategy, "best-effort");
+  EXPECT_EQ(c.clustermgtd.loop_time_s, 60);
+  EXPECT_EQ(c.clustermgtd.node_replacement_timeout_s, 1800);
+  EXPECT_EQ(c.clustermgtd.ec2_instance_missing_max_count, 2);
+  EXPECT_TRUE(c.clustermgtd.terminate_drain_nodes);
+  EXPECT_EQ(c.clustermgtd.launch_max_batch_size, 500);
+  EXPECT_EQ(c.computemgtd.clustermgtd_timeout_s, 300);
+  EXPECT_EQ(nlohmann::json(to_json(c)["Daemons"]), nlohmann::json(to_json(defaults)["Daemons"]));
+  EXPECT_EQ(c.source_file, testing::configs_dir() + "/valid/minimal.yaml");
+}
+
+TEST(LoadConfig, EveryKeyIsReadWhenGiven) {
+  ClusterConfig c = load_ok(testing::configs_dir() + "/valid/multi-queue.yaml");
+  EXPECT_EQ(c.cloud.provider, "aws");
+  EXPECT_EQ(c.cloud.endpoint, "http://127.0.0.1:5000");
+  EXPECT_EQ(c.cloud.credentials, "profile:hpc");
+  EXPECT_EQ(c.slurm.scaledown_idletime_min, -1);
+  EXPECT_EQ(c.slurm.resume_timeout_s, 600);
+  EXPECT_EQ(c.slurm.suspend_timeout_s, 60);
+  EXPECT_EQ(c.slurm.scaling_strategy, "all-or-nothing");
+  ASSERT_EQ(c.queues.size(), 2u);
+  EXPECT_EQ(c.queues[1].name, "gpu-1");
+  ASSERT_NE(c.find_compute_resource("cpu", "tiny"), nullptr);
+  EXPECT_EQ(c.find_compute_resource("cpu", "tiny")->min_count, 0);
+  EXPECT_EQ(c.find_compute_resource("cpu", "tiny")->max_count, 3);
+  EXPECT_EQ(c.find_compute_resource("gpu-1", "tiny"), nullptr);
+  EXPECT_EQ(c.find_queue("nope"), nullptr);
+  EXPECT_EQ(c.static_node_count(), 2);
+  EXPECT_EQ(c.dynamic_node_count(), 4 + 3 + 2);
+  EXPECT_EQ(c.clustermgtd.loop_time_s, 30);
+  EXPECT_FALSE(c.clustermgtd.terminate_drain_nodes);
+  EXPECT_TRUE(c.clustermgtd.disable_ec2_health_check);
+  EXPECT_EQ(c.clustermgtd.launch_max_batch_size, 100);
+  EXPECT_EQ(c.clustermgtd.insufficient_capacity_timeout_s, 0);
+  EXPECT_EQ(c.computemgtd.clustermgtd_timeout_s, 120);
+}
+
+TEST(LoadConfig, CloudInstanceTypesExtendAndOverrideTheCatalog) {
+  ClusterConfig c = load_ok(testing::configs_dir() + "/valid/multi-queue.yaml");
+  auto tiny = find_instance_type(c, "x9.tiny");
+  ASSERT_TRUE(tiny.has_value());
+  EXPECT_EQ(tiny->vcpus, 2);
+  EXPECT_EQ(tiny->memory_mib, 1024);
+  EXPECT_EQ(tiny->gpus, 1);
+  auto c5 = find_instance_type(c, "c5.xlarge");
+  ASSERT_TRUE(c5.has_value());
+  EXPECT_EQ(c5->vcpus, 1);  // the configured entry wins over the built-in 4 vCPUs
+  EXPECT_EQ(c5->memory_mib, 512);
+  EXPECT_EQ(find_instance_type(ClusterConfig{}, "c5.xlarge")->vcpus, 4);
+  EXPECT_FALSE(find_instance_type(ClusterConfig{}, "x9.tiny").has_value());
+}
+
+TEST(LoadConfig, BuiltinCatalogHasRealFigures) {
+  ClusterConfig none;
+  EXPECT_EQ(find_instance_type(none, "p3.2xlarge")->gpus, 1);
+  EXPECT_EQ(find_instance_type(none, "g4dn.xlarge")->gpus, 1);
+  EXPECT_EQ(find_instance_type(none, "c5n.18xlarge")->vcpus, 72);
+  EXPECT_EQ(find_instance_type(none, "hpc6a.48xlarge")->memory_mib, 384 * 1024);
+  EXPECT_EQ(find_instance_type(none, "t3.micro")->memory_mib, 1024);
+  std::set<std::string> names;
+  for (const auto& t : builtin_instance_types()) EXPECT_TRUE(names.insert(t.name).second) << t.name;
+}
+
+TEST(LoadConfig, TraditionalModeReadsTheAutoScalingGroup) {
+  ClusterConfig c = load_ok(testing::configs_dir() + "/valid/traditional-sge.yaml");
+  EXPECT_EQ(c.scheduler, "sge");
+  EXPECT_FALSE(c.queue_mode());
+  EXPECT_TRUE(c.queues.empty());
+  ASSERT_TRUE(c.auto_scaling_group.has_value());
+  EXPECT_EQ(c.auto_scaling_group->instance_type, "c5.large");
+  EXPECT_EQ(c.auto_scaling_group->min_size, 1);
+  EXPECT_EQ(c.auto_scaling_group->max_size, 5);
+  EXPECT_EQ(c.auto_scaling_group->initial_size, 1);  // defaults to MinSize
+  EXPECT_EQ(c.auto_scaling_group->scaledown_idletime_min, 5);
+}
+
+TEST(LoadConfig, ExamplesValidate) {
+  ClusterConfig local = load_ok(testing::source_dir() + "/examples/local-slurm.yaml");
+  EXPECT_EQ(local.region, "us-east-1");
+  EXPECT_EQ(local.cloud.provider, "local");
+  EXPECT_EQ(local.slurm.scaledown_idletime_min, 1);
+  ASSERT_NE(local.find_compute_resource("compute", "c5xlarge"), nullptr);
+  EXPECT_EQ(local.find_compute_resource("compute", "c5xlarge")->min_count, 1);
+  EXPECT_EQ(local.find_compute_resource("compute", "c5xlarge")->max_count, 4);
+  // full-reference.yaml writes every default out: it must load to exactly the defaults.
+  ClusterConfig full = load_ok(testing::source_dir() + "/examples/full-reference.yaml");
+  ClusterConfig defaults;
+  EXPECT_EQ(to_json(full)["Daemons"], to_json(defaults)["Daemons"]);
+  EXPECT_EQ(to_json(full)["Scheduling"]["SlurmSettings"], to_json(defaults)["Scheduling"]["SlurmSettings"]);
+  EXPECT_EQ(full.find_compute_resource("compute", "c5xlarge")->max_count, ComputeResource{}.max_count);
+}
+
+TEST(LoadConfig, JsonViewRoundTripsTheValues) {
+  ClusterConfig c = load_ok(testing::configs_dir() + "/valid/multi-queue.yaml");
+  nlohmann::json j = to_json(c);
+  EXPECT_EQ(j["Region"], "eu-central-1");
+  EXPECT_EQ(j["Scheduling"]["SlurmQueues"][0]["ComputeResources"][0]["MinCount"], 2);
+  EXPECT_EQ(j["Cloud"]["InstanceTypes"][1]["Name"], "x9.tiny");
+  EXPECT_EQ(j["Daemons"]["Clustermgtd"]["TerminateDrainNodes"], false);
+  std::vector<ConfigIssue> issues{{"Region", 3, 9, "bad"}};
+  EXPECT_EQ(to_json(issues)[0]["Line"], 3);
+  EXPECT_EQ(to_json(issues)[0]["Path"], "Region");
+}
+
+TEST(ConfigIssue, ToStringOmitsAnUnknownPosition) {
+  EXPECT_EQ((ConfigIssue{"Scheduling.SlurmQueues[0].Name", 12, 5, "bad name"}).to_string("c.yaml"),
+            "c.yaml:12:5: Scheduling.SlurmQueues[0].Name: bad name");
+  EXPECT_EQ((ConfigIssue{"Region", 0, 0, "missing"}).to_string("c.yaml"), "c.yaml: Region: missing");
+}
+
+TEST(LoadConfig, ProblemsAreAllReportedNotJustTheFirst) {
+  const std::string yaml =
+      "Region: us-east-1\nCloud: {Provider: local}\nScheduling:\n  SlurmQueues:\n"
+      "    - Name: a\n      ComputeResources: [{Name: x, InstanceType: t3.micro, MinCount: 9, MaxCount: 3}]\n"
+      "    - Name: b\n      ComputeResources: [{Name: y, InstanceType: nope.big}]\n";
+  LoadResult r = load_cluster_config_string(yaml, "inline");
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_EQ(r.issues.size(), 2u);
+  EXPECT_EQ(r.issues[0].line, 6);
+  EXPECT_EQ(r.issues[1].line, 8);
+  EXPECT_EQ(r.issues[1].path, "Scheduling.SlurmQueues[1].ComputeResources[0].InstanceType");
+}
+
+TEST(LoadConfig, MissingFileIsAnIssueNotACrash) {
+  LoadResult r = load_cluster_config_file("/nonexistent/dir/cluster.yaml");
+  EXPECT_FALSE(r.config.has_value());
+  ASSERT_EQ(r.issues.size(), 1u);
+  EXPECT_NE(r.issues[0].message.find("cannot open"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ebbflow::config

@@ -1,0 +1,81 @@
+// load_cluster_config_string must never crash or throw, whatever it is given (it is also the
+// entry point for a fuzzer). Inputs here: every prefix of real files, random byte edits of them,
+// deep nesting, huge numbers, binary junk. Each must yield either a config or at least one issue.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "config/cluster_config.h"
+#include "test_paths.h"
+
+namespace ebbflow::config {
+namespace {
+
+void expect_graceful(const std::string& text) {
+  LoadResult r;
+  ASSERT_NO_THROW(r = load_cluster_config_string(text, "fuzz.yaml")) << text;
+  EXPECT_NE(r.config.has_value(), !r.issues.empty()) << text;  // exactly one of the two
+}
+
+std::vector<std::string> corpus() {
+  std::vector<std::string> out;
+  for (const char* sub : {"/valid", "/broken"}) {
+    for (const auto& e : std::filesystem::directory_iterator(testing::configs_dir() + sub)) {
+      std::ifstream in(e.path());
+      std::stringstream s;
+      s << in.rdbuf();
+      out.push_back(s.str());
+    }
+  }
+  return out;
+}
+
+TEST(Robustness, EveryPrefixOfEveryCorpusFile) {
+  auto files = corpus();
+  ASSERT_FALSE(files.empty());
+  for (const auto& f : files)
+    for (size_t n = 0; n <= f.size(); n += 7) expect_graceful(f.substr(0, n));
+}
+
+TEST(Robustness, RandomEditsOfCorpusFiles) {
+  auto files = corpus();
+  std::mt19937 rng(12345);  // fixed seed: failures are reproducible
+  const std::string alphabet = ":-[]{}#&*!|>'\"%@`,? \n\t0123456789abcXYZ.\\\x01\xff";
+  for (int round = 0; round < 3000; ++round) {
+    std::string f = files[rng() % files.size()];
+    int edits = 1 + rng() % 4;
+    for (int e = 0; e < edits && !f.empty(); ++e) {
+      size_t pos = rng() % f.size();
+      switch (rng() % 3) {
+        case 0: f[pos] = alphabet[rng() % alphabet.size()]; break;
+        case 1: f.erase(pos, 1 + rng() % 5); break;
+        default: f.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+      }
+    }
+    expect_graceful(f);
+  }
+}
+
+TEST(Robustness, PathologicalInputs) {
+  expect_graceful("");
+  expect_graceful("\n\n# only a comment\n");
+  expect_graceful(std::string(5000, '['));
+  expect_graceful(std::string(5000, '{'));
+  std::string deep;
+  for (int i = 0; i < 3000; ++i) deep += std::string(i % 80, ' ') + "- \n";
+  expect_graceful(deep);
+  expect_graceful("Region: us-east-1\nCloud: {Provider: local}\nScheduling:\n  SlurmQueues:\n    - Name: q\n"
+                  "      ComputeResources: [{Name: c, InstanceType: t3.micro, MaxCount: 99999999999999999999}]\n");
+  expect_graceful("a: &x [*x]\n");
+  expect_graceful("*unknown_alias\n");
+  expect_graceful("--- 1\n--- 2\n");
+  expect_graceful(std::string("\0\0\0", 3));
+  expect_graceful("? [complex, key]\n: value\n");
+  expect_graceful("Region: !!binary aGVsbG8=\n");
+}
+
+}  // namespace
+}  // namespace ebbflow::config

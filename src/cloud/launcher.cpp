@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "cloud/instance_process.h"
@@ -25,15 +26,16 @@ Status prepare_start(ServeOptions& options) {
     return make_error(ErrorKind::kGiveUp, "AlreadyRunning",
                       "a local cloud already runs on " + options.state_dir + " (pid " + std::to_string(*pid) + ")");
   }
-  if (auto old = read_endpoint(options.state_dir); old.ok() && options.port == 0) {
-    auto colon = old->rfind(':');
+  std::error_code ec;
+  std::ifstream last(fs::path(options.state_dir) / "last-endpoint");
+  std::string old;
+  if (options.port == 0 && std::getline(last, old) && old.rfind(':') != std::string::npos) {
     try {
-      options.preferred_port = std::stoi(old->substr(colon + 1));
+      options.preferred_port = std::stoi(old.substr(old.rfind(':') + 1));
     } catch (...) {
       options.preferred_port = 0;
     }
   }
-  std::error_code ec;
   fs::remove(fs::path(options.state_dir) / "endpoint", ec);  // stale: waiters must see the new one
   return {};
 }

@@ -155,6 +155,10 @@ void LocalCloud::tick(int64_t now) {
   std::vector<std::string> purge;
   for (auto& [id, inst] : instances_) {
     if (inst.state == kTerminated) {
+      if (children_.count(inst.pgid)) {  // e.g. killed by a fault: collect the zombie leader
+        bool not_child = false;
+        if (reap_child(inst.pgid, &not_child) || not_child) children_.erase(inst.pgid);
+      }
       if (now - inst.state_changed_at >= options_.terminated_retention_s) purge.push_back(id);
       continue;
     }

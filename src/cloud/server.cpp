@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <regex>
 #include <thread>
 
 #include "aws/sigv4.h"
@@ -129,9 +130,8 @@ void handle_admin(Context& ctx, const httplib::Request& req, httplib::Response& 
   json_error(res, make_error(ErrorKind::kInvalidInput, "InvalidAction", "unknown admin action '" + action + "'"));
 }
 
-void handle_imds(Context& ctx, const httplib::Request& req, httplib::Response& res) {
-  std::string id = req.matches[1];
-  std::string path = req.matches[2];
+void handle_imds(Context& ctx, const httplib::Request& req, httplib::Response& res, const std::string& id,
+                 const std::string& path) {
   auto inst = ctx.cloud->live_instance(id);
   if (!inst) {
     res.status = 404;
@@ -219,14 +219,27 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
   svr.Get("/", [&](const httplib::Request& q, httplib::Response& r) { handle_ec2(ctx, q, r); });
   svr.Post(R"(/_ebbflow/([a-z-]+))", [&](const httplib::Request& q, httplib::Response& r) { handle_admin(ctx, q, r); });
   svr.Get(R"(/_ebbflow/(state))", [&](const httplib::Request& q, httplib::Response& r) { handle_admin(ctx, q, r); });
-  svr.Put(R"(/imds/(i-[0-9a-f]+)/latest/(.*))", [&](const httplib::Request& q, httplib::Response& r) { handle_imds(ctx, q, r); });
-  svr.Get(R"(/imds/(i-[0-9a-f]+)/latest/(.*))", [&](const httplib::Request& q, httplib::Response& r) { handle_imds(ctx, q, r); });
+  // IMDS is answered before routing: the token PUT usually has no body and no Content-Length
+  // (curl -X PUT ...), which the router would reject before any handler ran.
+  const std::regex imds_path(R"(/imds/(i-[0-9a-f]+)/latest/(.*))");
+  svr.set_pre_routing_handler([&](const httplib::Request& q, httplib::Response& r) {
+    std::smatch m;
+    if (!std::regex_match(q.path, m, imds_path)) return httplib::Server::HandlerResponse::Unhandled;
+    if (q.method != "GET" && q.method != "PUT") {
+      r.status = 405;
+    } else {
+      handle_imds(ctx, q, r, m[1], m[2]);
+    }
+    return httplib::Server::HandlerResponse::Handled;
+  });
 
   // The socket already listens (bind_to_port), so clients may connect as soon as they see this.
   if (auto s = write_file_atomic(options.state_dir, "cloud.pid", std::to_string(getpid()) + "\n", 0644); !s.ok()) {
     return s;
   }
   if (auto s = write_file_atomic(options.state_dir, "endpoint", endpoint + "\n", 0644); !s.ok()) return s;
+  // Survives a clean stop (unlike `endpoint`), so the next start can reuse the port.
+  (void)write_file_atomic(options.state_dir, "last-endpoint", endpoint + "\n", 0644);
 
   std::atomic<bool> stopping{false};
   std::mutex stop_mu;

@@ -15,6 +15,23 @@ std::string join_path(const std::string& base, const std::string& key) {
   return base.empty() ? key : base + "." + key;
 }
 
+// Keys of a ParallelCluster 3 file that ebbflow deliberately does not take: a user porting a
+// real configuration gets told why instead of a bare "unknown key".
+std::string parallelcluster_hint(const std::string& key) {
+  if (key == "Instances")
+    return "ebbflow takes one InstanceType per compute resource (ParallelCluster's flexible 'Instances' list is "
+           "not supported): write InstanceType: TYPE instead";
+  static const std::set<std::string> kForeign{
+      "Image", "HeadNode", "SharedStorage", "Networking", "Iam", "Tags", "Monitoring", "AdditionalPackages",
+      "DirectoryService", "DeploymentSettings", "DevSettings", "CustomS3Bucket", "AdditionalResources",
+      "LoginNodes", "Imds", "Database", "ExternalSlurmdbd", "CapacityType", "ComputeSettings", "CustomActions",
+      "AllocationStrategy", "JobExclusiveAllocation", "CustomSlurmSettings", "Efa", "DisableSimultaneousMultithreading",
+      "SchedulableMemory", "SpotPrice", "StaticNodePriority", "DynamicNodePriority", "Dns", "QueueUpdateStrategy",
+      "EnableMemoryBasedScheduling", "HealthChecks", "CapacityReservationTarget", "PlacementGroup"};
+  if (kForeign.count(key)) return "'" + key + "' is a ParallelCluster 3 setting that ebbflow does not use; remove it";
+  return "";
+}
+
 }  // namespace
 
 void Issues::add(std::string path, const YAML::Mark& mark, std::string message) {
@@ -83,7 +100,10 @@ MapReader::MapReader(const YAML::Node& node, std::string path, std::vector<std::
     if (std::find(known_keys.begin(), known_keys.end(), key) == known_keys.end()) {
       std::string msg = "unknown key '" + key + "'";
       std::string hint = closest_match(key, known_keys);
-      if (!hint.empty()) {
+      std::string foreign = parallelcluster_hint(key);
+      if (!foreign.empty()) {
+        msg += ": " + foreign;
+      } else if (!hint.empty()) {
         msg += "; did you mean '" + hint + "'?";
       } else {
         std::string list;

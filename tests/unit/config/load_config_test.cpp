@@ -169,3 +169,22 @@ TEST(LoadConfig, MissingFileIsAnIssueNotACrash) {
 
 }  // namespace
 }  // namespace ebbflow::config
+
+namespace ebbflow::config {
+namespace {
+
+TEST(LoadConfig, ParallelClusterOnlyKeysGetAnExplanation) {
+  const std::string yaml =
+      "Region: us-east-1\nHeadNode: {InstanceType: t3.micro}\nCloud: {Provider: local}\nScheduling:\n"
+      "  SlurmQueues:\n    - Name: q\n      ComputeResources:\n"
+      "        - {Name: c, Instances: [{InstanceType: t3.micro}], InstanceType: t3.micro}\n";
+  LoadResult r = load_cluster_config_string(yaml, "pc3.yaml");
+  ASSERT_EQ(r.issues.size(), 2u);
+  EXPECT_EQ(r.issues[0].path, "HeadNode");
+  EXPECT_NE(r.issues[0].message.find("ParallelCluster 3 setting that ebbflow does not use"), std::string::npos);
+  EXPECT_EQ(r.issues[1].path, "Scheduling.SlurmQueues[0].ComputeResources[0].Instances");
+  EXPECT_NE(r.issues[1].message.find("write InstanceType: TYPE instead"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ebbflow::config

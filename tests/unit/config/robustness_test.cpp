@@ -70,6 +70,9 @@ TEST(Robustness, PathologicalInputs) {
   expect_graceful("Region: us-east-1\nCloud: {Provider: local}\nScheduling:\n  SlurmQueues:\n    - Name: q\n"
                   "      ComputeResources: [{Name: c, InstanceType: t3.micro, MaxCount: 99999999999999999999}]\n");
   expect_graceful("a: &x [*x]\n");
+  // An alias that makes a queue its own compute resource: the schema-driven walk must not loop.
+  expect_graceful("Region: us-east-1\nCloud: {Provider: local}\nScheduling:\n  SlurmQueues:\n"
+                  "    - &q {Name: q, ComputeResources: [*q]}\n");
   expect_graceful("*unknown_alias\n");
   expect_graceful("--- 1\n--- 2\n");
   expect_graceful(std::string("\0\0\0", 3));

@@ -12,7 +12,9 @@ struct ClientConfig {
   std::string endpoint;  // "http://127.0.0.1:4566" or "" for https://<service>.<region>.amazonaws.com
   std::string region = "us-east-1";
   Credentials credentials;
-  int max_attempts = 3;  // standard retry mode: total attempts for kRetry / kBackOff errors
+  // Standard retry mode: total attempts for transport failures, 5xx and throttling. Capacity
+  // errors (kBackOff but not throttling, e.g. InsufficientInstanceCapacity) are not retried here.
+  int max_attempts = 3;
 };
 
 }  // namespace ebbflow::aws

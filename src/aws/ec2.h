@@ -42,7 +42,7 @@ struct Ec2Instance {
   std::vector<std::string> all_private_ips;  // top-level IP and every NIC's IPs
   int64_t launch_time = 0;       // Unix seconds
   std::string client_token;
-  std::string launch_template_name;
+  std::string launch_template_name;  // tag aws:ec2launchtemplate:name (the local cloud sets it; AWS tags only the id)
   std::string state_reason;      // StateReason.Message, e.g. "Client.InstanceInitiatedShutdown"
   Tags tags;
 };

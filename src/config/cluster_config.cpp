@@ -1,6 +1,7 @@
 // Loading: YAML text -> ClusterConfig plus every issue found. Never throws, whatever the input.
 #include "config/cluster_config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
@@ -102,6 +103,12 @@ LoadResult load_cluster_config_string(const std::string& yaml, const std::string
 }
 
 LoadResult load_cluster_config_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    LoadResult r;
+    r.issues.push_back(ConfigIssue{"", 0, 0, "is a directory, not a configuration file"});
+    return r;
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     LoadResult r;

@@ -188,3 +188,27 @@ TEST(LoadConfig, ParallelClusterOnlyKeysGetAnExplanation) {
 
 }  // namespace
 }  // namespace ebbflow::config
+
+namespace ebbflow::config {
+namespace {
+
+TEST(LoadConfig, WindowsLineEndingsAndByteOrderMarkAreFine) {
+  const std::string yaml =
+      "\xEF\xBB\xBFRegion: us-east-1\r\nCloud:\r\n  Provider: local\r\nScheduling:\r\n  SlurmQueues:\r\n"
+      "    - Name: q\r\n      ComputeResources:\r\n        - Name: c\r\n          InstanceType: t3.micro\r\n"
+      "          MinCount: x\r\n";
+  LoadResult r = load_cluster_config_string(yaml, "crlf.yaml");
+  ASSERT_EQ(r.issues.size(), 1u);
+  EXPECT_EQ(r.issues[0].line, 10);
+  EXPECT_EQ(r.issues[0].column, 21);
+  EXPECT_NE(r.issues[0].message.find("got 'x'"), std::string::npos);
+}
+
+TEST(LoadConfig, DirectoryIsAnIssue) {
+  LoadResult r = load_cluster_config_file(testing::configs_dir());
+  ASSERT_EQ(r.issues.size(), 1u);
+  EXPECT_NE(r.issues[0].message.find("directory"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ebbflow::config

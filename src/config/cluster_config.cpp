@@ -84,7 +84,7 @@ LoadResult load_cluster_config_string(const std::string& yaml, const std::string
   try {
     std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
     if (docs.size() > 1) {
-      issues.add("", YAML::Mark(), "the file holds " + std::to_string(docs.size()) +
+      issues.add("", YAML::Mark::null_mark(), "the file holds " + std::to_string(docs.size()) +
                                        " YAML documents ('---'); a cluster configuration is a single document");
     } else {
       parse_document(docs.empty() ? YAML::Node() : docs.front(), cfg, issues);

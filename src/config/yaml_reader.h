@@ -72,7 +72,7 @@ class MapReader {
   std::string path_;
   Issues& issues_;
   bool is_map_ = false;
-  YAML::Mark mark_;
+  YAML::Mark mark_ = YAML::Mark::null_mark();
   std::vector<Entry> entries_;  // first occurrence of each key, in file order
 };
 

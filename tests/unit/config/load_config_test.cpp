@@ -167,11 +167,6 @@ TEST(LoadConfig, MissingFileIsAnIssueNotACrash) {
   EXPECT_NE(r.issues[0].message.find("cannot open"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace ebbflow::config
-
-namespace ebbflow::config {
-namespace {
 
 TEST(LoadConfig, ParallelClusterOnlyKeysGetAnExplanation) {
   const std::string yaml =
@@ -186,11 +181,6 @@ TEST(LoadConfig, ParallelClusterOnlyKeysGetAnExplanation) {
   EXPECT_NE(r.issues[1].message.find("write InstanceType: TYPE instead"), std::string::npos);
 }
 
-}  // namespace
-}  // namespace ebbflow::config
-
-namespace ebbflow::config {
-namespace {
 
 TEST(LoadConfig, WindowsLineEndingsAndByteOrderMarkAreFine) {
   const std::string yaml =
@@ -208,6 +198,14 @@ TEST(LoadConfig, DirectoryIsAnIssue) {
   LoadResult r = load_cluster_config_file(testing::configs_dir());
   ASSERT_EQ(r.issues.size(), 1u);
   EXPECT_NE(r.issues[0].message.find("directory"), std::string::npos);
+}
+
+
+TEST(LoadConfig, SeveralDocumentsAreRefusedFileWide) {
+  LoadResult r = load_cluster_config_string("Region: us-east-1\n---\nRegion: us-west-2\n", "two.yaml");
+  ASSERT_EQ(r.issues.size(), 1u);
+  EXPECT_EQ(r.issues[0].line, 0);
+  EXPECT_NE(r.issues[0].message.find("2 YAML documents"), std::string::npos);
 }
 
 }  // namespace

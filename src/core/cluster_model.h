@@ -86,6 +86,7 @@ using QueueCr = std::pair<std::string, std::string>;  // (queue, compute resourc
 struct IceRecord {
   int64_t since = 0;
   std::string error_code;
+  bool operator==(const IceRecord&) const = default;
 };
 
 // State that must survive a clustermgtd restart (stored in SQLite by the daemon).

@@ -91,6 +91,15 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
 IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
   IterationReport report;
   auto state = store_.load_manager_state();
+  if (!state.ok() && state.error().kind == ErrorKind::kInvalidInput && !dry_run) {
+    // A corrupt saved state must not stop the manager (no heartbeat would make every compute
+    // node shut itself down): keep the bad copy for a human and start from a clean state.
+    auto bad = store_.get("manager_state");
+    if (bad.ok() && bad->has_value()) (void)store_.put("manager_state.corrupt." + std::to_string(now), **bad);
+    events_.write({now, "clustermgtd", "state", "reset-state",
+                   "saved state unreadable, starting from a clean state: " + state.error().describe(), {}, {}, "error"});
+    state = core::ManagerState{};
+  }
   if (!state.ok()) {
     report.skipped_because = "cannot load state: " + state.error().describe();
     return report;

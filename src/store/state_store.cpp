@@ -99,7 +99,8 @@ Result<core::ManagerState> manager_state_from_json(const std::string& text) {
     json j = json::parse(text);
     core::ManagerState st;
     st.replacing = j.value("replacing", std::map<std::string, int64_t>{});
-    for (const auto& [name, e] : j.value("missing_instance", json::object()).items())
+    const json missing = j.value("missing_instance", json::object());
+    for (const auto& [name, e] : missing.items())
       st.missing_instance[name] = {e.at("addr").get<std::string>(), e.at("count").get<int>()};
     for (const auto& e : j.value("bootstrap_failures", json::array()))
       st.bootstrap_failures[{e.at("queue"), e.at("compute_resource")}] = e.at("count").get<int>();

@@ -72,7 +72,8 @@ void signal_group(int pgid, int sig) {
 }
 
 std::optional<int> reap_child(int pid, bool* not_child) {
-  *not_child = false;
+  *not_child = pid <= 0;  // waitpid(0 or -1) would reap someone else's child
+  if (*not_child) return std::nullopt;
   int status = 0;
   pid_t r = waitpid(pid, &status, WNOHANG);
   if (r == pid) return status;

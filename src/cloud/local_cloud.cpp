@@ -163,14 +163,12 @@ void LocalCloud::tick(int64_t now) {
       continue;
     }
     // Is the user-data script (the group leader) still there?
-    bool leader_gone;
-    if (children_.count(inst.pgid)) {
-      bool not_child = false;
-      leader_gone = reap_child(inst.pgid, &not_child).has_value() || not_child;
-      if (leader_gone) children_.erase(inst.pgid);
-    } else {
-      leader_gone = !process_alive(inst.pgid);
-    }
+    // Always try to reap: after an in-process re-open, an "adopted" group may still be our child,
+    // and its zombie leader would otherwise keep the group alive forever.
+    bool not_child = false;
+    bool leader_gone = reap_child(inst.pgid, &not_child).has_value();
+    if (not_child) leader_gone = !process_alive(inst.pgid);
+    if (leader_gone || not_child) children_.erase(inst.pgid);
     if (leader_gone && (inst.state == kRunning || inst.state == kPending)) {
       begin_shutdown(inst, kReasonInstanceShutdown, now);
       changed.push_back(&inst);

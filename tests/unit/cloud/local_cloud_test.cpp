@@ -73,7 +73,8 @@ class LocalCloudTest : public ::testing::Test {
     return ids_in(r.body);
   }
   std::string state_of(const std::string& id) {
-    for (auto& i : cloud_->state_json()["instances"]) {
+    auto state = cloud_->state_json();  // a local: ranging over a temporary's member dangles
+    for (auto& i : state["instances"]) {
       if (i["instance_id"] == id) return i["state"];
     }
     return "gone";
@@ -85,6 +86,7 @@ class LocalCloudTest : public ::testing::Test {
       if (state_of(id) == state) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    ADD_FAILURE() << cloud_->state_json().dump();
     return false;
   }
 

@@ -118,7 +118,8 @@ def static_capacity():
 
 def scale_up():
     env = cluster_env()
-    out = run("sbatch", "--parsable", "-n", "8", "--wrap", "srun hostname; sleep 3", env=env).stdout.strip()
+    out = run("sbatch", "--parsable", "-n", "8", "-o", os.path.join(HOME, "job-%j.out"), "--wrap", "srun hostname; sleep 3",
+              env=env).stdout.strip()
     job = out.split(";")[0]
     state["job"] = job
 

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <fstream>
 #include <map>
 
 #include "bench/gen_util.h"
@@ -272,6 +273,20 @@ ClusterInputs generate_cluster(size_t node_count) {
   for (size_t p = 0; p < instance_status_page_count(in.layout); ++p)
     in.instance_status.push_back(instance_status_page(in.layout, p));
   return in;
+}
+
+bool write_inputs(const std::string& dir, size_t node_count) {
+  auto put = [&](const std::string& name, const std::string& data) {
+    std::ofstream f(dir + "/" + name, std::ios::binary);
+    f << data;
+    return static_cast<bool>(f);
+  };
+  ClusterLayout l = make_layout(node_count);
+  bool ok = put("nodes.txt", scontrol_nodes_text(l)) && put("partitions.txt", scontrol_partitions_text(l));
+  const size_t di = describe_instances_page_count(l), st = instance_status_page_count(l);
+  for (size_t p = 0; ok && p < di; ++p) ok = put("di-" + std::to_string(p) + ".xml", describe_instances_page(l, p));
+  for (size_t p = 0; ok && p < st; ++p) ok = put("st-" + std::to_string(p) + ".xml", instance_status_page(l, p));
+  return ok && put("counts", std::to_string(di) + " " + std::to_string(st) + "\n");
 }
 
 std::string generate_resume_hostlist(size_t count) {

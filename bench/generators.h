@@ -89,6 +89,11 @@ struct ClusterInputs {
 };
 ClusterInputs generate_cluster(size_t node_count);
 
+// Writes the inputs of a cluster of `node_count` nodes into `dir` (nodes.txt, partitions.txt,
+// di-N.xml, st-N.xml, counts = "<DescribeInstances pages> <status pages>"), for the RSS probe
+// and for feeding the same inputs to other implementations. False when a write fails.
+bool write_inputs(const std::string& dir, size_t node_count);
+
 // DescribeInstances pages holding exactly `instance_count` instances (taken from a generated
 // cluster large enough to have them), for the parser-only benchmark at the anchor's 56,000.
 std::vector<std::string> generate_describe_instances_pages(size_t instance_count);

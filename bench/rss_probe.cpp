@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <vector>
 #include <string>
 
 #include "bench/generators.h"
@@ -35,12 +36,6 @@ std::string read_all(const fs::path& p) {
   std::string s(fs::file_size(p), '\0');
   f.read(s.data(), static_cast<std::streamsize>(s.size()));
   return s;
-}
-
-void write_all(const fs::path& p, const std::string& data) {
-  std::ofstream f(p, std::ios::binary);
-  f << data;
-  if (!f) std::_Exit(3);
 }
 
 // Pages read from DIR/prefix-N.xml when asked for: only one is alive at a time.
@@ -63,16 +58,6 @@ double max_rss_mb() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
-void generate_into(const fs::path& dir, size_t nodes) {
-  bench::ClusterLayout l = bench::make_layout(nodes);
-  write_all(dir / "nodes.txt", bench::scontrol_nodes_text(l));
-  write_all(dir / "partitions.txt", bench::scontrol_partitions_text(l));
-  size_t di = bench::describe_instances_page_count(l), st = bench::instance_status_page_count(l);
-  for (size_t p = 0; p < di; ++p) write_all(dir / ("di-" + std::to_string(p) + ".xml"), bench::describe_instances_page(l, p));
-  for (size_t p = 0; p < st; ++p) write_all(dir / ("st-" + std::to_string(p) + ".xml"), bench::instance_status_page(l, p));
-  write_all(dir / "counts", std::to_string(di) + " " + std::to_string(st) + "\n");
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -83,8 +68,7 @@ int main(int argc, char** argv) {
 
   pid_t child = fork();
   if (child == 0) {
-    generate_into(dir, nodes);
-    std::_Exit(0);
+    std::_Exit(bench::write_inputs(dir.string(), nodes) ? 0 : 3);
   }
   int status = 0;
   waitpid(child, &status, 0);

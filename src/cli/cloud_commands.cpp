@@ -112,6 +112,59 @@ void register_fault(CLI::App& cloud) {
     std::cout << "fault " << (*r)["fault_id"] << "\n";
   });
 
+  auto check = std::make_shared<std::string>("instance");
+  auto* impaired = fault->add_subcommand("impaired-status", "Report an instance's status check as impaired "
+                                                            "(DescribeInstanceStatus) from now until cleared");
+  impaired->add_option("instance_id", *id, "Instance id")->required();
+  impaired->add_option("--kind", *check, "Which status check fails")
+      ->check(CLI::IsMember({"instance", "system"}))
+      ->capture_default_str();
+  impaired->callback([dir, id, check] {
+    auto r = cloud::admin_call(*dir, "POST", "impaired-status", {{"instance_id", *id}, {"kind", *check}});
+    if (!r.ok()) fail(r.error());
+    std::cout << "fault " << (*r)["fault_id"] << "\n";
+  });
+
+  auto event = std::make_shared<std::string>("instance-retirement");
+  auto* scheduled = fault->add_subcommand("scheduled-event", "Schedule an EC2 event for an instance "
+                                                             "(DescribeInstanceStatus eventsSet) until cleared");
+  scheduled->add_option("instance_id", *id, "Instance id")->required();
+  scheduled->add_option("--code", *event, "Event code")
+      ->check(CLI::IsMember({"instance-retirement", "system-maintenance", "instance-reboot", "system-reboot",
+                             "instance-stop"}))
+      ->capture_default_str();
+  scheduled->callback([dir, id, event] {
+    auto r = cloud::admin_call(*dir, "POST", "scheduled-event", {{"instance_id", *id}, {"code", *event}});
+    if (!r.ok()) fail(r.error());
+    std::cout << "fault " << (*r)["fault_id"] << "\n";
+  });
+
+  auto boot_count = std::make_shared<int>(1);
+  auto* never = fault->add_subcommand("never-bootstrap", "The next launched instance(s) run `sleep infinity` "
+                                                         "instead of their user data");
+  never->add_option("--count", *boot_count, "Number of instances (-1: until cleared)")->capture_default_str();
+  never->add_option("--instance-type", *type, "Only instances of this type");
+  never->callback([dir, boot_count, type] {
+    nlohmann::json body = {{"count", *boot_count}};
+    if (!type->empty()) body["instance_type"] = *type;
+    auto r = cloud::admin_call(*dir, "POST", "never-bootstrap", body);
+    if (!r.ok()) fail(r.error());
+    std::cout << "fault " << (*r)["fault_id"] << "\n";
+  });
+
+  auto delay = std::make_shared<int>(10);
+  auto* slow = fault->add_subcommand("slow-reply", "Hold back the reply to the next call(s) after the action ran");
+  slow->add_option("--action", *action, "Only this action (e.g. RunInstances)");
+  slow->add_option("--delay", *delay, "Seconds to hold the reply")->check(CLI::Range(1, 600))->capture_default_str();
+  slow->add_option("--count", *count, "Number of calls (-1: until cleared)")->capture_default_str();
+  slow->callback([dir, action, delay, count] {
+    nlohmann::json body = {{"delay_s", *delay}, {"count", *count}};
+    if (!action->empty()) body["action"] = *action;
+    auto r = cloud::admin_call(*dir, "POST", "slow-reply", body);
+    if (!r.ok()) fail(r.error());
+    std::cout << "fault " << (*r)["fault_id"] << "\n";
+  });
+
   auto* clear = fault->add_subcommand("clear", "Remove every injected fault");
   clear->callback([dir] {
     auto r = cloud::admin_call(*dir, "POST", "clear-faults");

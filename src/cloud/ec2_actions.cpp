@@ -156,8 +156,12 @@ Ec2Reply LocalCloud::run_instances(const QueryParams& p, int64_t now, const std:
   std::vector<const Instance*> changed;
   std::vector<std::string> ids;
   std::vector<Instance> shown;  // as launched: EC2 answers "pending"
+  bool faults_used = false;
   for (Instance* i : launched) {
-    if (auto s = start_process(*i, user_data); !s.ok()) {
+    bool never_bootstrap = faults_.on_instance_start(type);
+    faults_used = faults_used || never_bootstrap;
+    // never-bootstrap: the machine is up, its bootstrap hangs forever.
+    if (auto s = start_process(*i, never_bootstrap ? "exec sleep infinity\n" : user_data); !s.ok()) {
       set_terminated(*i, kReasonInternalError, now);
     } else {
       shown.push_back(*i);
@@ -167,6 +171,7 @@ Ec2Reply LocalCloud::run_instances(const QueryParams& p, int64_t now, const std:
     ids.push_back(i->id);
   }
   persist(changed);
+  if (faults_used) persist_faults();
   if (!token.empty()) {
     client_tokens_[token] = ids;
     (void)store_->put_client_token(token, ids, now);
@@ -273,6 +278,18 @@ Ec2Reply LocalCloud::describe_instance_status(const QueryParams& p, int64_t now,
     v.instance = i;
     std::string s = i->state == kRunning ? "ok" : i->state == kPending ? "initializing" : "not-applicable";
     v.instance_status = v.system_status = s;
+    if (i->state == kRunning) {  // injected faults only show on a running instance, as on EC2
+      InjectedStatus injected = faults_.status_of(i->id);
+      if (injected.instance_impaired_since) {
+        v.instance_status = "impaired";
+        v.instance_impaired_since = injected.instance_impaired_since;
+      }
+      if (injected.system_impaired_since) {
+        v.system_status = "impaired";
+        v.system_impaired_since = injected.system_impaired_since;
+      }
+      for (auto& e : injected.events) v.events.push_back({e.code, e.description, e.not_before});
+    }
     auto values_of = [&v](const std::string& n) -> std::vector<std::string> {
       if (n == "instance-state-name") return {v.instance->state};
       if (n == "instance-state-code") return {std::to_string(state_code(v.instance->state))};

@@ -20,11 +20,12 @@ std::string tag_set(const Tags& tags) {
   return raw("tagSet", items);
 }
 
-std::string summary_xml(const std::string& name, const std::string& status) {
+std::string summary_xml(const std::string& name, const std::string& status, int64_t impaired_since = 0) {
   std::string detail = status == "ok" ? "passed" : status == "impaired" ? "failed" : status;
+  std::string since = status == "impaired" && impaired_since > 0 ? el("impairedSince", iso8601(impaired_since)) : "";
   std::string details = status == "not-applicable"
                             ? ""
-                            : raw("details", raw("item", el("name", "reachability") + el("status", detail)));
+                            : raw("details", raw("item", el("name", "reachability") + el("status", detail) + since));
   return raw(name, el("status", status) + details);
 }
 }  // namespace
@@ -120,8 +121,8 @@ std::string render_status_item(const StatusView& s, const std::string& region) {
   }
   return raw("item", el("instanceId", s.instance->id) + el("availabilityZone", region + "a") +
                          state_xml("instanceState", s.instance->state) +
-                         summary_xml("instanceStatus", s.instance_status) +
-                         summary_xml("systemStatus", s.system_status) + raw("eventsSet", events));
+                         summary_xml("instanceStatus", s.instance_status, s.instance_impaired_since) +
+                         summary_xml("systemStatus", s.system_status, s.system_impaired_since) + raw("eventsSet", events));
 }
 
 std::string render_launch_template(const LaunchTemplate& lt) {

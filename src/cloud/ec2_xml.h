@@ -40,6 +40,8 @@ struct StatusView {
     int64_t not_before = 0;
   };
   std::vector<Event> events;
+  int64_t instance_impaired_since = 0;  // impaired: details/item/impairedSince (0: omitted)
+  int64_t system_impaired_since = 0;
 };
 std::string render_status_item(const StatusView& s, const std::string& region);
 

@@ -84,15 +84,21 @@ Ec2Reply LocalCloud::handle(const QueryParams& p, int64_t now, const std::string
     persist_faults();
     return ec2_error(fault->code, fault->message, rid, fault->http_status);
   }
-  if (*action == "RunInstances") return run_instances(p, now, rid);
-  if (*action == "TerminateInstances") return terminate_instances(p, now, rid);
-  if (*action == "DescribeInstances") return describe_instances(p, rid);
-  if (*action == "DescribeInstanceStatus") return describe_instance_status(p, now, rid);
-  if (*action == "CreateTags") return create_tags(p, rid);
-  if (*action == "CreateLaunchTemplate") return create_launch_template(p, now, rid);
-  if (*action == "DeleteLaunchTemplate") return delete_launch_template(p, rid);
-  if (*action == "DescribeLaunchTemplates") return describe_launch_templates(p, rid);
-  return ec2_error("InvalidAction", "The action " + *action + " is not valid for this web service.", rid);
+  Ec2Reply reply = dispatch(*action, p, now, rid);
+  if ((reply.delay_s = faults_.on_reply(*action)) > 0) persist_faults();
+  return reply;
+}
+
+Ec2Reply LocalCloud::dispatch(const std::string& action, const QueryParams& p, int64_t now, const std::string& rid) {
+  if (action == "RunInstances") return run_instances(p, now, rid);
+  if (action == "TerminateInstances") return terminate_instances(p, now, rid);
+  if (action == "DescribeInstances") return describe_instances(p, rid);
+  if (action == "DescribeInstanceStatus") return describe_instance_status(p, now, rid);
+  if (action == "CreateTags") return create_tags(p, rid);
+  if (action == "CreateLaunchTemplate") return create_launch_template(p, now, rid);
+  if (action == "DeleteLaunchTemplate") return delete_launch_template(p, rid);
+  if (action == "DescribeLaunchTemplates") return describe_launch_templates(p, rid);
+  return ec2_error("InvalidAction", "The action " + action + " is not valid for this web service.", rid);
 }
 
 Status LocalCloud::start_process(Instance& inst, const std::string& user_data) {
@@ -137,6 +143,7 @@ void LocalCloud::begin_shutdown(Instance& inst, const std::string& reason, int64
 
 void LocalCloud::set_terminated(Instance& inst, const std::string& reason, int64_t now) {
   inst.state = kTerminated;
+  if (faults_.forget_instance(inst.id)) persist_faults();
   if (inst.state_reason.empty() || reason == kReasonInternalError) inst.state_reason = reason;
   inst.state_changed_at = now;
   inst.kill_deadline = 0;
@@ -209,6 +216,13 @@ Result<int64_t> LocalCloud::add_fault(const nlohmann::json& spec) {
   auto f = fault_from_json(spec);
   if (!f.ok()) return f.error();
   std::lock_guard lock(mu_);
+  if (!f->instance_id.empty()) {  // status faults need a live instance to attach to
+    auto it = instances_.find(f->instance_id);
+    if (it == instances_.end() || it->second.state == kTerminated) {
+      return make_error(ErrorKind::kNotFound, "InvalidInstanceID.NotFound",
+                        "The instance ID '" + f->instance_id + "' does not exist or is terminated");
+    }
+  }
   int64_t id = faults_.add(*f);
   persist_faults();
   return id;

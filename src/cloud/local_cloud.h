@@ -44,6 +44,7 @@ struct CloudOptions {
 struct Ec2Reply {
   int http_status = 200;
   std::string body;  // XML
+  int delay_s = 0;   // slow-reply fault: the HTTP layer holds the reply this long
 };
 
 class LocalCloud {
@@ -73,6 +74,7 @@ class LocalCloud {
   LocalCloud(CloudOptions options, std::unique_ptr<CloudStore> store, AddressPool pool);
 
   // EC2 actions; `mu_` is held.
+  Ec2Reply dispatch(const std::string& action, const QueryParams& p, int64_t now, const std::string& rid);
   Ec2Reply run_instances(const QueryParams& p, int64_t now, const std::string& rid);
   Ec2Reply terminate_instances(const QueryParams& p, int64_t now, const std::string& rid);
   Ec2Reply describe_instances(const QueryParams& p, const std::string& rid);

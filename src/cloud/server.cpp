@@ -85,6 +85,8 @@ void handle_ec2(Context& ctx, const httplib::Request& req, httplib::Response& re
   } else {
     reply = ctx.cloud->handle(params, unix_now(), rid);
   }
+  // slow-reply fault: the action ran; its caller waits (outside the cloud's lock).
+  if (reply.delay_s > 0) std::this_thread::sleep_for(std::chrono::seconds(reply.delay_s));
   res.status = reply.http_status;
   res.set_header("x-amzn-RequestId", rid);
   res.set_content(reply.body, "text/xml;charset=UTF-8");
@@ -117,7 +119,15 @@ void handle_admin(Context& ctx, const httplib::Request& req, httplib::Response& 
     if (!s.ok()) return json_error(res, s.error());
     return json_reply(res, 200, {{"ok", true}});
   }
-  if (action == "fail-launch" || action == "add-fault") {
+  if (action == "impaired-status") {
+    // {instance_id, kind: instance|system}: `kind` names the status check here.
+    body["check"] = body.contains("kind") ? body["kind"] : nlohmann::json("instance");
+    body["kind"] = "impaired-status";
+  }
+  if (action == "scheduled-event" || action == "never-bootstrap" || action == "slow-reply") body["kind"] = action;
+  if (!body.contains("since")) body["since"] = unix_now();  // status faults: impairedSince
+  if (action == "fail-launch" || action == "add-fault" || action == "impaired-status" ||
+      action == "scheduled-event" || action == "never-bootstrap" || action == "slow-reply") {
     if (action == "fail-launch") body["kind"] = "fail-launch";
     auto id = ctx.cloud->add_fault(body);
     if (!id.ok()) return json_error(res, id.error());

@@ -72,6 +72,18 @@ TEST(Ec2Xml, StatusItem) {
   EXPECT_STREQ(item.child("instanceStatus").child_value("status"), "ok");
   EXPECT_STREQ(item.child("systemStatus").child("details").child("item").child_value("status"), "failed");
   EXPECT_STREQ(item.child("eventsSet").child("item").child_value("code"), "instance-retirement");
+  EXPECT_TRUE(item.child("systemStatus").child("details").child("item").child("impairedSince").empty());
+}
+
+TEST(Ec2Xml, ImpairedStatusCarriesImpairedSince) {
+  Instance i = sample();
+  StatusView v{&i, "impaired", "ok", {}, 1714564800, 0};
+  pugi::xml_document doc;
+  ASSERT_TRUE(doc.load_string(render_status_item(v, "eu-west-1").c_str()));
+  auto item = doc.child("item");
+  EXPECT_STREQ(item.child("instanceStatus").child("details").child("item").child_value("impairedSince"),
+               "2024-05-01T12:00:00.000Z");
+  EXPECT_TRUE(item.child("systemStatus").child("details").child("item").child("impairedSince").empty());
 }
 
 }  // namespace

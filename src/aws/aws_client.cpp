@@ -6,6 +6,7 @@
 #include <random>
 #include <thread>
 
+#include "aws/credentials.h"
 #include "aws/sigv4.h"
 
 namespace ebbflow::aws {
@@ -72,6 +73,9 @@ Error default_error(const HttpResponse& resp) {
 }  // namespace
 
 bool is_throttling_code(const std::string& code) { return in(code, kThrottlingCodes); }
+bool is_expired_credentials_code(const std::string& code) {
+  return code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired";
+}
 bool is_transient_code(const std::string& code) { return in(code, kTransientCodes); }
 
 AwsClient::AwsClient(ClientConfig config, std::string service, std::unique_ptr<HttpClient> http,
@@ -84,7 +88,7 @@ AwsClient::AwsClient(ClientConfig config, std::string service, std::unique_ptr<H
       parse_error_(parse_error ? std::move(parse_error) : ErrorParser(default_error)),
       hooks_(complete(std::move(hooks))) {}
 
-Result<HttpResponse> AwsClient::attempt(const std::string& method, const std::string& path,
+Result<HttpResponse> AwsClient::attempt(const Credentials& creds, const std::string& method, const std::string& path,
                                         const std::string& content_type, const std::string& body,
                                         const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   SignableRequest sreq;
@@ -96,7 +100,7 @@ Result<HttpResponse> AwsClient::attempt(const std::string& method, const std::st
   if (!content_type.empty()) sreq.headers.emplace_back("Content-Type", content_type);
   for (const auto& h : extra_headers) sreq.headers.push_back(h);
   sreq.body = body;
-  sign(sreq, config_.credentials, {config_.region, service_}, amz_date(hooks_.now()));
+  sign(sreq, creds, {config_.region, service_}, amz_date(hooks_.now()));
 
   HttpRequest req;
   req.method = method;
@@ -112,8 +116,16 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
                                      const std::vector<std::pair<std::string, std::string>>& extra_headers) {
   const int max_attempts = std::max(1, config_.max_attempts);
   int last_retry_cost = 0;  // botocore gives back the last retry's cost on success, else 1
+  bool refreshed = false;   // credentials re-fetched once after an expired-token reply
   for (int attempt_no = 1;; ++attempt_no) {
-    Result<HttpResponse> sent = attempt(method, path, content_type, body, extra_headers);
+    Credentials creds = config_.credentials;
+    if (config_.credentials_provider) {
+      // Cached by the provider; only near expiry does this reach IMDS or the files.
+      auto loaded = config_.credentials_provider->load(hooks_.now());
+      if (!loaded.ok()) return loaded.error();
+      creds = std::move(loaded->credentials);
+    }
+    Result<HttpResponse> sent = attempt(creds, method, path, content_type, body, extra_headers);
     Error error;
     int cost = kRetryCost;
     if (!sent.ok()) {
@@ -124,6 +136,14 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
       return sent;
     } else {
       error = parse_error_(*sent);
+      // Role credentials can expire between the cache's check and the service's: fetch new
+      // ones and try again at once, without spending an attempt or retry quota.
+      if (config_.credentials_provider && !refreshed && is_expired_credentials_code(error.code)) {
+        refreshed = true;
+        config_.credentials_provider->invalidate();
+        --attempt_no;
+        continue;
+      }
       // A 5xx is retried unless the service said "back off" for a reason other than throttling
       // (EC2 sends InsufficientInstanceCapacity as a 500): those go straight to the caller,
       // whose slower, capacity-aware back-off handles them.

@@ -8,6 +8,8 @@
 //   - a per-client retry quota of 500 tokens: a retry costs 5 (10 after a timeout), a success
 //     gives back the cost of its last retry (or 1 when it needed none); with too few tokens the
 //     error is returned at once, so a failing service is not hammered by every caller.
+// Credentials: ClientConfig::credentials, or (when set) ClientConfig::credentials_provider asked
+// before every attempt; an expired-token reply makes it re-fetch and the request go once more.
 // Protocol clients (EC2 Query, JSON 1.0 for SQS/DynamoDB, AutoScaling Query) supply the body,
 // the content type and an ErrorParser that turns a non-2xx reply into an Error.
 #pragma once
@@ -39,6 +41,9 @@ using ErrorParser = std::function<Error(const HttpResponse&)>;
 // The standard-mode classification, exposed for tests and for protocol clients.
 bool is_throttling_code(const std::string& code);
 bool is_transient_code(const std::string& code);
+// ExpiredToken, ExpiredTokenException, RequestExpired: with a credentials provider, the client
+// invalidates it and repeats the request once with fresh credentials.
+bool is_expired_credentials_code(const std::string& code);
 
 class AwsClient {
  public:
@@ -62,7 +67,8 @@ class AwsClient {
   int retry_quota() const { return quota_; }
 
  private:
-  Result<HttpResponse> attempt(const std::string& method, const std::string& path, const std::string& content_type,
+  Result<HttpResponse> attempt(const Credentials& creds, const std::string& method, const std::string& path,
+                               const std::string& content_type,
                                const std::string& body,
                                const std::vector<std::pair<std::string, std::string>>& extra_headers);
 

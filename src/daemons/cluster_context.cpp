@@ -11,6 +11,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "aws/credentials.h"
+
 namespace ebbflow::daemons {
 
 std::string ebbflow_home() {
@@ -149,8 +151,19 @@ std::unique_ptr<aws::Ec2Api> make_ec2_client(const ClusterContext& ctx) {
   aws::ClientConfig cc;
   cc.endpoint = ctx.runtime.cloud_endpoint;
   cc.region = ctx.runtime.region.empty() ? ctx.config.region : ctx.runtime.region;
-  cc.credentials.access_key_id = ctx.runtime.access_key_id;
-  cc.credentials.secret_access_key = ctx.runtime.secret_access_key;
+  if (cc.region.empty()) {
+    auto region = aws::resolve_region();  // AWS_REGION, the profile, IMDS placement/region
+    if (region.ok()) cc.region = *region;
+  }
+  if (ctx.runtime.provider == "aws" || ctx.runtime.access_key_id.empty()) {
+    // On AWS (or a local-cloud instance without keys in cluster.json): the SDK credential
+    // chain, shared by every client in this process so the role credentials are fetched once
+    // per refresh, not once per client.
+    cc.credentials_provider = aws::shared_default_credentials_chain();
+  } else {
+    cc.credentials.access_key_id = ctx.runtime.access_key_id;
+    cc.credentials.secret_access_key = ctx.runtime.secret_access_key;
+  }
   return std::make_unique<aws::Ec2Client>(cc, std::make_unique<aws::CurlHttpClient>());
 }
 

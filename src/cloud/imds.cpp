@@ -23,7 +23,7 @@ std::optional<std::string> imds_lookup(const Instance& inst, const std::string& 
   std::string p = path;
   while (!p.empty() && p.back() == '/') p.pop_back();
   if (p == "meta-data") {
-    return "hostname\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\nplacement/\ntags/";
+    return "hostname\niam/\ninstance-id\ninstance-type\nlocal-hostname\nlocal-ipv4\nplacement/\ntags/";
   }
   if (p == "meta-data/instance-id") return inst.id;
   if (p == "meta-data/local-ipv4") return inst.private_ip;

@@ -15,6 +15,7 @@
 #include "aws/sigv4.h"
 #include "cloud/event_log.h"
 #include "cloud/imds.h"
+#include "cloud/imds_credentials.h"
 #include "cloud/local_cloud.h"
 #include "cloud/state_files.h"
 
@@ -51,16 +52,20 @@ struct Context {
   CloudCredentials creds;
   std::unique_ptr<LocalCloud> cloud;
   ImdsTokens imds_tokens;
+  RoleCredentialStore role_creds;  // instance-role credentials handed out through IMDS
   EventLog* log = nullptr;
 
   // Verifies SigV4 for `service`; on failure returns the AWS error code and message.
   std::optional<Error> authenticate(const httplib::Request& req, const std::string& service) {
     auto secret_for = [this](const std::string& key) -> std::optional<std::string> {
       if (key == creds.credentials.access_key_id) return creds.credentials.secret_access_key;
-      return std::nullopt;
+      return role_creds.secret_for(key);
     };
     auto who = aws::verify(signable(req), secret_for, unix_now(), 300);
     if (!who.ok()) return who.error();
+    // Role credentials: the session token must match, and they must not have expired.
+    if (auto err = role_creds.check(who->access_key_id, req.get_header_value("X-Amz-Security-Token"), unix_now()))
+      return err;
     if (who->scope.service != service) {
       return make_error(ErrorKind::kGiveUp, "AuthFailure",
                         "Credential should be scoped to service '" + service + "', not '" + who->scope.service + "'");
@@ -170,7 +175,8 @@ void handle_imds(Context& ctx, const httplib::Request& req, httplib::Response& r
     res.status = 401;
     return res.set_content("Unauthorized", "text/plain");
   }
-  auto answer = imds_lookup(*inst, path, ctx.cloud->region());
+  auto answer = imds_iam_lookup(ctx.role_creds, id, path, now);
+  if (!answer) answer = imds_lookup(*inst, path, ctx.cloud->region());
   if (!answer) {
     res.status = 404;
     return res.set_content("Not Found", "text/plain");

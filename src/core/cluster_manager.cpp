@@ -17,6 +17,7 @@ struct NodeView {
   std::string health_rule;       // "ec2_health_check" | "scheduled_events_check"
   bool being_replaced = false;   // static node inside its replacement grace window
   bool replacement_timed_out = false;
+  bool handled = false;          // already acted on this iteration (power-saving clean-up)
 };
 
 class Iteration {
@@ -127,7 +128,7 @@ class Iteration {
         auto it = by_ip.find(n.addr);
         if (it != by_ip.end()) {
           v.instance = it->second;
-          matched_.insert(it->second->id);
+          matched_.insert(it->second);
           st.missing_instance.erase(n.name);
           // A stopped instance cannot run jobs (reference 13, #2117): the node has no usable backing.
           if (v.instance->state == "stopping" || v.instance->state == "stopped") {
@@ -153,11 +154,14 @@ class Iteration {
       }
       views_.push_back(v);
     }
-    // Forget counters of nodes that no longer exist.
-    std::unordered_set<std::string_view> names;
-    for (const auto& n : snap_.nodes) names.insert(n.name);
-    for (auto it = st.missing_instance.begin(); it != st.missing_instance.end();)
-      it = names.count(it->first) ? std::next(it) : st.missing_instance.erase(it);
+    // Forget counters of nodes that no longer exist (the set is only built when needed).
+    if (!st.missing_instance.empty()) {
+      std::unordered_set<std::string_view> names;
+      names.reserve(snap_.nodes.size());
+      for (const auto& n : snap_.nodes) names.insert(n.name);
+      for (auto it = st.missing_instance.begin(); it != st.missing_instance.end();)
+        it = names.count(it->first) ? std::next(it) : st.missing_instance.erase(it);
+    }
   }
 
   // --- inactive partitions ------------------------------------------------------------------
@@ -212,7 +216,9 @@ class Iteration {
   // --- static nodes under replacement -------------------------------------------------------
   void update_replacement_set() {
     ManagerState& st = plan_.next_state;
+    if (st.replacing.empty()) return;
     std::unordered_map<std::string_view, NodeView*> by_name;
+    by_name.reserve(views_.size());
     for (auto& v : views_) by_name[v.node->name] = &v;
     std::vector<std::string> resume;
     for (auto it = st.replacing.begin(); it != st.replacing.end();) {
@@ -258,7 +264,7 @@ class Iteration {
       if (!v.node->is_powering_down_with_nodeaddr()) continue;
       reset.push_back(v.node->name);
       if (v.instance) ids.push_back(v.instance->id);
-      handled_.insert(v.node->name);
+      v.handled = true;
     }
     add(ActionKind::kResetNodeAddrs, "power-saving", "node powered down by Slurm", reset);
     add(ActionKind::kTerminateInstances, "power-saving", "node powered down by Slurm", {}, ids);
@@ -308,7 +314,7 @@ class Iteration {
     ManagerState& st = plan_.next_state;
     std::vector<std::string> dyn_names, dyn_ids, static_names, static_ids;
     for (auto& v : views_) {
-      if (v.partition_inactive || handled_.count(v.node->name)) continue;
+      if (v.partition_inactive || v.handled) continue;
       const SlurmNode& n = *v.node;
       if (is_bootstrap_failure(v)) bootstrap_failed_.push_back(&v);
       if (healthy(v)) continue;
@@ -431,7 +437,7 @@ class Iteration {
   void terminate_orphans() {
     std::vector<std::string> ids;
     for (const auto& inst : snap_.instances) {
-      if (matched_.count(inst.id)) continue;
+      if (matched_.count(&inst)) continue;
       if (snap_.now - inst.launch_time < settings_.orphaned_instance_timeout) continue;
       ids.push_back(inst.id);
       note("orphaned-instance", inst.node_name_tag, "instance " + inst.id + " has no Slurm node");
@@ -443,8 +449,7 @@ class Iteration {
   const ManagerSettings& settings_;
   Plan plan_;
   std::vector<NodeView> views_;
-  std::unordered_set<std::string> matched_;
-  std::unordered_set<std::string> handled_;
+  std::unordered_set<const CloudInstance*> matched_;  // instances backing some node
   std::vector<const NodeView*> bootstrap_failed_;
   std::map<QueueCr, std::vector<const NodeView*>> ice_nodes_;
   bool started_ = false;

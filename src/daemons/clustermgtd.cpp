@@ -79,12 +79,25 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
     snap.instances.push_back(to_cloud_instance(i));
   }
   // Health is best effort: a failed read disables health checks for this iteration only.
-  auto statuses = ec2.describe_instance_status({}, {}, false);
-  if (statuses.ok()) {
-    std::vector<core::InstanceHealth> health;
-    for (const auto& s : *statuses) health.push_back(to_health(s));
-    snap.health = std::move(health);
+  // Three filtered reads (as the original does) return only the instances with a problem,
+  // instead of a status page for every running instance.
+  std::vector<core::InstanceHealth> health;
+  std::unordered_set<std::string> seen;
+  bool health_ok = true;
+  for (const auto& filter : std::vector<aws::Filter>{
+           {"instance-status.status", {"impaired"}},
+           {"system-status.status", {"impaired"}},
+           {"event.code", {"instance-reboot", "system-reboot", "system-maintenance", "instance-retirement",
+                           "instance-stop"}}}) {
+    auto statuses = ec2.describe_instance_status({filter}, {}, false);
+    if (!statuses.ok()) {
+      health_ok = false;
+      break;
+    }
+    for (const auto& s : *statuses)
+      if (seen.insert(s.instance_id).second) health.push_back(to_health(s));
   }
+  if (health_ok) snap.health = std::move(health);
   return snap;
 }
 

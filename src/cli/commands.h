@@ -11,5 +11,7 @@ void register_validate_command(CLI::App& app);   // cli/validate_command.cpp (co
 void register_cloud_commands(CLI::App& app);     // cli/cloud_commands.cpp   (local cloud)
 void register_cluster_commands(CLI::App& app);   // cli/cluster_commands.cpp
 void register_daemon_commands(CLI::App& app);    // cli/daemon_commands.cpp  (clustermgtd, resume, ...)
+void register_simulate_command(CLI::App& app);   // cli/simulate_command.cpp (trace replay)
+void register_ops_commands(CLI::App& app);       // cli/ops_commands.cpp     (dashboard, events)
 
 }  // namespace ebbflow::cli

@@ -15,6 +15,8 @@ int main(int argc, char** argv) {
   ebbflow::cli::register_cloud_commands(app);
   ebbflow::cli::register_cluster_commands(app);
   ebbflow::cli::register_daemon_commands(app);
+  ebbflow::cli::register_ops_commands(app);
+  ebbflow::cli::register_simulate_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -92,7 +92,9 @@ int run_simulate(const SimulateOptions& o) {
     s.cloud.ice_periods.emplace_back(a, b);
   }
   s.seed = o.seed;
-  s.ebbflow.idle_limit = s.scaledown_idletime_s;
+  // ebbflow's default: warm nodes may idle twice ScaledownIdletime, surplus ones 60 s (the
+  // trade measured in docs/simulation.md).
+  s.ebbflow.idle_limit = 2 * s.scaledown_idletime_s;
   if (o.warm_factor >= 0) s.ebbflow.warm_factor = o.warm_factor;
   if (o.warm_window >= 0) s.ebbflow.window = static_cast<int64_t>(o.warm_window);
   if (o.surplus_idle >= 0) s.ebbflow.surplus_idle = static_cast<int64_t>(o.surplus_idle);
@@ -139,7 +141,7 @@ int run_simulate(const SimulateOptions& o) {
         sim::SimSettings v = s;
         v.series_points = 0;
         v.scaledown_idletime_s = minutes * 60;
-        v.ebbflow.idle_limit = v.scaledown_idletime_s;
+        v.ebbflow.idle_limit = 2 * v.scaledown_idletime_s;
         auto r = sim::run_policy(*trace, p, v);
         report.sweep.push_back({p, v.scaledown_idletime_s, r.billed_node_hours / lb, r.wait_mean_s, r.wait_p95_s,
                                 r.jobs ? static_cast<double>(r.boot_wait_jobs) / static_cast<double>(r.jobs) : 0});
@@ -175,7 +177,7 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--warm-factor", o->warm_factor, "ebbflow: warm pool = factor x nodes requested in the window");
   cmd->add_option("--warm-window", o->warm_window, "ebbflow: seconds of arrivals that size the warm pool");
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool");
-  cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of warm nodes (default ScaledownIdletime)");
+  cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of warm nodes (default 2 x ScaledownIdletime)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

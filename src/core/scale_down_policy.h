@@ -16,9 +16,9 @@
 namespace ebbflow::core {
 
 struct ScaleDownSettings {
-  int64_t idle_limit = 600;    // a warm node's longest idle time (ScaledownIdletime x 60)
+  int64_t idle_limit = 1200;   // a warm node's longest idle time (ebbflow: 2 x ScaledownIdletime x 60)
   int64_t surplus_idle = 60;   // idle time of a node beyond the warm pool
-  int64_t window = 600;        // how far back arrivals size the warm pool
+  int64_t window = 1200;       // how far back arrivals size the warm pool
   double warm_factor = 1.0;    // warm pool = ceil(factor x nodes requested in the window)
   int min_warm = 0;            // floor of the warm pool
 };

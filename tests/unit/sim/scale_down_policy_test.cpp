@@ -6,7 +6,8 @@ namespace ebbflow::core {
 namespace {
 
 TEST(ScaleDownPolicy, WarmPoolCountsNodesRequestedInTheWindow) {
-  ScaleDownSettings s;  // window 600
+  ScaleDownSettings s;
+  s.window = 600;
   std::vector<Arrival> a{{100, 5}, {1000, 2}, {1500, 3}};
   EXPECT_EQ(warm_pool_size(a, 1599, s), 5);  // (999, 1599]
   EXPECT_EQ(warm_pool_size(a, 1600, s), 3);  // (1000, 1600]: 1000 falls out
@@ -17,7 +18,10 @@ TEST(ScaleDownPolicy, WarmPoolCountsNodesRequestedInTheWindow) {
 }
 
 TEST(ScaleDownPolicy, WarmNodesIdleToTheLimitOthersGoAfterSurplusIdle) {
-  ScaleDownSettings s;  // idle_limit 600, surplus 60
+  ScaleDownSettings s;
+  s.idle_limit = 600;
+  s.surplus_idle = 60;
+  s.window = 600;
   std::vector<Arrival> a{{950, 1}};
   // Reuse order: node 0 reused first (warm), nodes 1 and 2 beyond the pool of one.
   std::vector<int64_t> since{900, 900, 990};

@@ -249,6 +249,10 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
                              ctx.paths.log_dir() + "/clustermgtd.log", ctx.paths.run_dir() + "/clustermgtd.pid");
   if (!mgtd.ok()) return mgtd.error();
   progress("clustermgtd started (pid " + std::to_string(*mgtd) + ")");
+  auto dash = spawn_detached({rt.ebbflow_binary, "dashboard", "--cluster-dir", ctx.paths.root},
+                             ctx.paths.log_dir() + "/dashboard.log", ctx.paths.run_dir() + "/dashboard.pid");
+  if (!dash.ok()) return dash.error();
+  progress("dashboard started (pid " + std::to_string(*dash) + ")");
   return name;
 }
 
@@ -258,6 +262,8 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
   if (!fs::exists(root + "/cluster.json"))
     return make_error(ErrorKind::kNotFound, "NoSuchCluster", "no cluster named '" + name + "'");
   ClusterPaths p{root};
+  (void)stop_by_pid_file(p.run_dir() + "/dashboard.pid", "dashboard");
+  progress("dashboard stopped");
   stop_by_pid_file(p.run_dir() + "/clustermgtd.pid", "clustermgtd");
   progress("clustermgtd stopped");
   auto ctx = load_cluster(root);

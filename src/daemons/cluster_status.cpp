@@ -1,5 +1,6 @@
 #include "daemons/cluster_status.h"
 
+#include <cctype>
 #include <map>
 #include <sstream>
 
@@ -12,9 +13,12 @@
 
 namespace ebbflow::daemons {
 
-Result<nlohmann::json> cluster_status(const std::string& name) {
-  auto ctx = load_cluster(cluster_root(name));
+Result<nlohmann::json> cluster_status(const std::string& name) { return cluster_status_dir(cluster_root(name)); }
+
+Result<nlohmann::json> cluster_status_dir(const std::string& root) {
+  auto ctx = load_cluster(root);
   if (!ctx.ok()) return ctx.error();
+  const std::string name = ctx->runtime.name.empty() ? root.substr(root.find_last_of('/') + 1) : ctx->runtime.name;
   using nlohmann::json;
   const int64_t now = unix_now();
   json j;
@@ -28,11 +32,23 @@ Result<nlohmann::json> cluster_status(const std::string& name) {
            {"clustermgtd", "clustermgtd.pid", "clustermgtd"},
            {"slurmctld", "slurmctld.pid.ebbflow", "slurmctld"},
            {"munged", "munged.pid", "munged"},
-           {"cloud", "cloud.pid", "cloud"}}) {
+           {"cloud", "cloud.pid", "cloud"},
+           {"dashboard", "dashboard.pid", "dashboard"}}) {
     auto pid = read_pid_file(ctx->paths.run_dir() + "/" + file);
     daemons[label] = {{"pid", pid.ok() ? *pid : 0}, {"running", pid.ok() && pid_alive(*pid, expect)}};
   }
   j["daemons"] = daemons;
+  // The dashboard writes its address when it listens (dashboard.h); a stale file of a stopped
+  // dashboard is not reported.
+  j["dashboard_url"] = nullptr;
+  j["metrics_url"] = nullptr;
+  if (auto endpoint = read_file(ctx->paths.run_dir() + "/dashboard.endpoint");
+      endpoint.ok() && daemons["dashboard"].value("running", false)) {
+    std::string url = *endpoint;
+    while (!url.empty() && std::isspace(static_cast<unsigned char>(url.back()))) url.pop_back();
+    j["dashboard_url"] = url + "/";
+    j["metrics_url"] = url + "/metrics";
+  }
   auto hb = read_heartbeat(ctx->paths.heartbeat());
   j["heartbeat_age_s"] = hb.ok() ? json(now - *hb) : json(nullptr);
   if (auto store = store::StateStore::open(ctx->paths.state_db()); store.ok()) {
@@ -102,9 +118,12 @@ std::string render_status_table(const nlohmann::json& j) {
   for (const auto& [name, d] : j["daemons"].items())
     o << "  " << name << "=" << (d.value("running", false) ? "running" : "STOPPED");
   o << "\n";
+  if (j.value("dashboard_url", nlohmann::json()).is_string())
+    o << "Dashboard: " << j["dashboard_url"].get<std::string>() << "  metrics: " << j["metrics_url"].get<std::string>() << "\n";
   if (j.contains("slurm_error")) o << "Slurm: " << j["slurm_error"].get<std::string>() << "\n";
   if (j.contains("instance_error")) o << "Cloud: " << j["instance_error"].get<std::string>() << "\n";
-  for (const auto& [part, why] : j.value("protected_partitions", nlohmann::json::object()).items())
+  const nlohmann::json protected_partitions = j.value("protected_partitions", nlohmann::json::object());
+  for (const auto& [part, why] : protected_partitions.items())
     o << "PROTECTED MODE: queue " << part << " disabled: " << why.get<std::string>() << "\n";
   char line[256];
   for (const auto& q : j["queues"]) {

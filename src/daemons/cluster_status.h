@@ -11,6 +11,8 @@
 namespace ebbflow::daemons {
 
 Result<nlohmann::json> cluster_status(const std::string& name);
+// The same for a cluster folder given by path (the dashboard runs with --cluster-dir).
+Result<nlohmann::json> cluster_status_dir(const std::string& root);
 std::string render_status_table(const nlohmann::json& status);
 
 }  // namespace ebbflow::daemons

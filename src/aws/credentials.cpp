@@ -134,21 +134,29 @@ CachingCredentialsProvider::CachingCredentialsProvider(std::shared_ptr<Credentia
 Result<TimedCredentials> CachingCredentialsProvider::load(int64_t now) {
   std::lock_guard lock(mu_);
   auto fresh = [&](const TimedCredentials& t) { return t.expiration == 0 || now < t.expiration - refresh_margin_s_; };
-  if (cached_ && fresh(*cached_)) return *cached_;
+  const bool usable = cached_ && (cached_->expiration == 0 || now < cached_->expiration);
+  if (cached_ && (fresh(*cached_) || (usable && now < not_before_))) return *cached_;
   ++loads_;
   auto r = inner_->load(now);
   if (r.ok()) {
     cached_ = *r;
+    // Already inside the margin (short-lived credentials, or the source has not rotated them
+    // yet): ask again only after a pause, not on every request.
+    if (!fresh(*r)) not_before_ = now + kMinRefreshIntervalS;
     return r;
   }
   // Advisory refresh failed: the cached credentials still work until they expire.
-  if (cached_ && now < cached_->expiration) return *cached_;
+  if (usable) {
+    not_before_ = now + kMinRefreshIntervalS;
+    return *cached_;
+  }
   return r.error();
 }
 
 void CachingCredentialsProvider::invalidate() {
   std::lock_guard lock(mu_);
   cached_.reset();
+  not_before_ = 0;
   inner_->invalidate();
 }
 

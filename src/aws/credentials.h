@@ -114,10 +114,12 @@ class ChainCredentialsProvider : public CredentialsProvider {
 
 // Caches what `inner` returned and asks again only when the credentials are within
 // `refresh_margin_s` of their expiration. If that refresh fails while the cached credentials
-// are still valid, the cached ones are returned (the next call tries again). Thread-safe.
+// are still valid, the cached ones are returned; after such a failure, or when the new ones are
+// themselves inside the margin, the next attempt waits kMinRefreshIntervalS. Thread-safe.
 class CachingCredentialsProvider : public CredentialsProvider {
  public:
   static constexpr int64_t kDefaultRefreshMarginS = 300;
+  static constexpr int64_t kMinRefreshIntervalS = 10;
   CachingCredentialsProvider(std::shared_ptr<CredentialsProvider> inner, std::function<int64_t()> clock = {},
                              int64_t refresh_margin_s = kDefaultRefreshMarginS);
   Result<TimedCredentials> load(int64_t now) override;
@@ -129,8 +131,9 @@ class CachingCredentialsProvider : public CredentialsProvider {
   const std::shared_ptr<CredentialsProvider> inner_;
   const std::function<int64_t()> clock_;
   const int64_t refresh_margin_s_;
-  mutable std::mutex mu_;  // guards cached_ and loads_, and serialises calls to inner_ (one refresh at a time)
+  mutable std::mutex mu_;  // guards cached_, not_before_, loads_; serialises calls to inner_ (one refresh at a time)
   std::optional<TimedCredentials> cached_;
+  int64_t not_before_ = 0;  // no refresh of still-valid credentials before this time
   int loads_ = 0;
 };
 

@@ -189,12 +189,18 @@ TEST(CachingProvider, RefreshesOnlyWithinTheMarginAndKeepsValidOnesOnFailure) {
   inner->expiration = 20000;
   EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID2");
   EXPECT_EQ(cache.loads(), 2);
-  // The next refresh fails while the cached set is still valid: keep using it.
+  // The next refresh fails while the cached set is still valid: keep using it, and do not ask
+  // again on every call.
   now = 19800;
   inner->fail = true;
   auto kept = cache.get();
   ASSERT_TRUE(kept.ok());
   EXPECT_EQ(kept->credentials.access_key_id, "AKID2");
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID2");
+  EXPECT_EQ(inner->calls, 3);
+  now = 19800 + CachingCredentialsProvider::kMinRefreshIntervalS;
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID2");
+  EXPECT_EQ(inner->calls, 4);
   // ... but not once it has expired.
   now = 20000;
   auto gone = cache.get();
@@ -205,8 +211,20 @@ TEST(CachingProvider, RefreshesOnlyWithinTheMarginAndKeepsValidOnesOnFailure) {
   inner->expiration = 0;
   cache.invalidate();
   EXPECT_EQ(inner->invalidations, 1);
-  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID5");
-  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID5");  // expiration 0: never refreshed
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID6");
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID6");  // expiration 0: never refreshed
+}
+
+TEST(CachingProvider, ShortLivedCredentialsAreNotFetchedOnEveryCall) {
+  auto inner = std::make_shared<CountingProvider>();
+  int64_t now = 1000;
+  inner->expiration = now + 60;  // shorter than the 300 s margin
+  CachingCredentialsProvider cache(inner, [&] { return now; }, 300);
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID1");
+  now += CachingCredentialsProvider::kMinRefreshIntervalS - 1;
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID1");
+  now += 1;
+  EXPECT_EQ(cache.get()->credentials.access_key_id, "AKID2");
 }
 
 }  // namespace

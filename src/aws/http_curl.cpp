@@ -81,8 +81,9 @@ Result<HttpResponse> CurlHttpClient::send(const HttpRequest& req) {
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(timeouts_.connect.count()));
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(timeouts_.total.count()));
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // timeouts must not raise SIGALRM in daemons
-  // An http_proxy in the environment must never capture calls to the local cloud.
-  curl_easy_setopt(curl, CURLOPT_NOPROXY, "127.0.0.1,localhost");
+  // An http_proxy in the environment must never capture calls to the local cloud, nor to the
+  // instance metadata service (the SDKs bypass proxies for IMDS too).
+  curl_easy_setopt(curl, CURLOPT_NOPROXY, "127.0.0.1,localhost,169.254.169.254,fd00:ec2::254");
   curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
 
   CURLcode rc = curl_easy_perform(curl);

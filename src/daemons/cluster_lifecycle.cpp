@@ -264,10 +264,11 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
   ClusterPaths p{root};
   (void)stop_by_pid_file(p.run_dir() + "/dashboard.pid", "dashboard");
   progress("dashboard stopped");
-  stop_by_pid_file(p.run_dir() + "/clustermgtd.pid", "clustermgtd");
+  (void)stop_by_pid_file(p.run_dir() + "/clustermgtd.pid", "clustermgtd");
   progress("clustermgtd stopped");
   auto ctx = load_cluster(root);
-  if (ctx.ok() && pid_alive(read_pid_file(p.run_dir() + "/cloud.pid").ok() ? *read_pid_file(p.run_dir() + "/cloud.pid") : -1)) {
+  auto cloud_pid = read_pid_file(p.run_dir() + "/cloud.pid");
+  if (ctx.ok() && cloud_pid.ok() && pid_alive(*cloud_pid)) {
     auto ec2 = make_ec2_client(*ctx);
     for (int round = 0; round < 60; ++round) {
       auto live = ec2->describe_instances(compute_instance_filters(name));
@@ -280,10 +281,10 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
     }
     progress("instances terminated");
   }
-  stop_by_pid_file(p.run_dir() + "/slurmctld.pid.ebbflow", "slurmctld");
+  (void)stop_by_pid_file(p.run_dir() + "/slurmctld.pid.ebbflow", "slurmctld");
   progress("slurmctld stopped");
-  stop_by_pid_file(p.run_dir() + "/munged.pid", "munged");
-  stop_by_pid_file(p.run_dir() + "/cloud.pid", "cloud");
+  (void)stop_by_pid_file(p.run_dir() + "/munged.pid", "munged");
+  (void)stop_by_pid_file(p.run_dir() + "/cloud.pid", "cloud");
   progress("local cloud and munge stopped");
   if (!options.keep_files) {
     std::error_code ec;

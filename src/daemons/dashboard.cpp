@@ -216,6 +216,11 @@ int run_dashboard(const DashboardOptions& o) {
     return 1;
   }
 
+  // Before the first sample, so that the status it takes already carries the URLs.
+  const std::string url = "http://127.0.0.1:" + std::to_string(port);
+  if (auto st = write_file_atomic(endpoint_file, url + "\n"); !st.ok())
+    std::fprintf(stderr, "dashboard: cannot write %s\n", endpoint_file.c_str());
+
   std::mutex stop_mu;  // guards `stopping` for the sampler's timed wait
   std::condition_variable stop_cv;
   bool stopping = false;
@@ -240,9 +245,6 @@ int run_dashboard(const DashboardOptions& o) {
     server.stop();
   });
 
-  const std::string url = "http://127.0.0.1:" + std::to_string(port);
-  if (auto st = write_file_atomic(endpoint_file, url + "\n"); !st.ok())
-    std::fprintf(stderr, "dashboard: cannot write %s\n", endpoint_file.c_str());
   std::fprintf(stderr, "dashboard for %s at %s/ (metrics at %s/metrics)\n", o.cluster_dir.c_str(), url.c_str(), url.c_str());
   server.listen_after_bind();
   // If listening ended on its own (not through a signal), wake the signal thread so it can end.

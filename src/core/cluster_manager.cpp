@@ -238,8 +238,12 @@ class Iteration {
       if (v.backing_valid && snap_.now - launched < settings_.node_replacement_timeout) {
         v.being_replaced = true;
         // The new instance's slurmd registered, but Slurm keeps the node DOWN (we set it down to
-        // requeue its jobs): return it to service.
-        if (v.instance && n.is_down() && !n.has(kDrain) && n.slurmd_start_time &&
+        // requeue its jobs): return it to service. A DRAIN flag left from before the replacement
+        // (e.g. our own health-check drain; Slurm keeps it through `state=down`) is ours to clear
+        // too when the reason is still our replacement reason: otherwise the replacement never
+        // returns and is relaunched every node_replacement_timeout (found by the fault tests).
+        bool drain_is_ours = !n.has(kDrain) || n.reason.rfind(reasons::kStaticReplacement, 0) == 0;
+        if (v.instance && n.is_down() && drain_is_ours && n.slurmd_start_time &&
             *n.slurmd_start_time >= launched - 5)
           resume.push_back(n.name);
       } else if (v.backing_valid && v.instance) {

@@ -75,16 +75,16 @@ class Cluster:
     def finish(self):
         for pid in self.started_pids:
             self.stop_pid(pid)
-        p = run([BIN, "cluster", "delete", self.name], self.env, check=False, timeout=240)
-        if p.returncode != 0:
-            print(f"FAIL delete: {p.stderr.strip()}", flush=True)
-            self.failures.append("delete")
-        if self.failures:
+        if self.failures:  # before delete, which removes the cluster's folder
             for f in ("events.jsonl", "log/clustermgtd.log", "log/slurmctld.log"):
                 path = os.path.join(self.root, f)
                 if os.path.exists(path):
                     print(f"--- {f} (tail)")
                     print("".join(open(path).readlines()[-60:]))
+        p = run([BIN, "cluster", "delete", self.name], self.env, check=False, timeout=240)
+        if p.returncode != 0:
+            print(f"FAIL delete: {p.stderr.strip()}", flush=True)
+            self.failures.append("delete")
         shutil.rmtree(self.home, ignore_errors=True)
         print(f"{self.passed} passed, {len(self.failures)} failed", flush=True)
         return 1 if self.failures else 0

@@ -118,8 +118,10 @@ def static_down_by_hand_replaced():
 
 def dynamic_down_by_hand_powered_down():
     job = c.sbatch("--no-requeue", "-w", DY1, "--wrap", "sleep 300")
-    n = wait_for(f"{DY1} running the job", lambda: (lambda n: n if n["instance"] and "ALLOCATED" in n["state"]
-                                                    and "POWER" not in n["state"] else None)(c.nodes()[DY1]), 120)
+    def on_dy1():
+        n = c.nodes()[DY1]
+        return n if n["instance"] and "JobState=RUNNING" in c.sh("scontrol", "show", "job", job).stdout else None
+    n = wait_for(f"{DY1} running the job", on_dy1, 120)
     iid = n["instance"]
     c.sh("scontrol", "update", f"nodename={DY1}", "state=down", "reason=test")
     wait_for(f"{DY1} instance terminated", lambda: c.gone(iid), 60)

@@ -99,6 +99,22 @@ TEST(ClusterManager, RegisteredReplacementIsResumedThenForgotten) {
   EXPECT_EQ(plan2.next_state.replacing.count("q-st-c-1"), 0u);
 }
 
+TEST(ClusterManager, ReplacementOfADrainedNodeIsResumedButAForeignDrainIsKept) {
+  ManagerState st;
+  st.replacing["q-st-c-1"] = T0;
+  // Drained for a scheduled event, then set DOWN for replacement: Slurm keeps DRAIN.
+  auto n = node("q-st-c-1", "DOWN+CLOUD+DRAIN", "127.0.0.2", reasons::kStaticReplacement);
+  n.slurmd_start_time = T0 + 5;
+  auto plan = decide_iteration(snapshot(T0 + 10, {n}, {instance("i-1", "127.0.0.2", T0)}), st, settings());
+  const Action* resume = find(plan, ActionKind::kResumeNodes);
+  ASSERT_NE(resume, nullptr);
+  EXPECT_EQ(resume->node_names, std::vector<std::string>{"q-st-c-1"});
+  // Drained by someone else after the replacement started: left alone.
+  n.reason = "maintenance by admin";
+  auto plan2 = decide_iteration(snapshot(T0 + 10, {n}, {instance("i-1", "127.0.0.2", T0)}), st, settings());
+  EXPECT_EQ(find(plan2, ActionKind::kResumeNodes), nullptr);
+}
+
 TEST(ClusterManager, PoweredDownNodeLosesItsInstance) {
   auto n = node("q-dy-c-1", "IDLE+CLOUD+POWERING_DOWN", "127.0.0.3");
   auto st_node = node("q-st-c-1", "IDLE+CLOUD", "127.0.0.2");

@@ -5,18 +5,12 @@
 #include <unordered_set>
 
 #include "core/launch_plan.h"
+#include "daemons/clustermgtd.h"
 
 namespace ebbflow::bench {
 namespace {
 
 size_t batches(size_t n, size_t batch) { return (n + batch - 1) / batch; }
-
-int64_t earliest_impaired(const aws::InstanceStatusSummary& sum) {
-  int64_t since = 0;
-  for (const auto& d : sum.details)
-    if (d.impaired_since > 0 && (since == 0 || d.impaired_since < since)) since = d.impaired_since;
-  return since;
-}
 
 }  // namespace
 
@@ -36,44 +30,8 @@ core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const s
                                      const std::vector<aws::Ec2Instance>& instances,
                                      const std::vector<aws::InstanceStatus>& statuses,
                                      const std::vector<core::QueueSpec>& queues, int64_t now) {
-  core::ClusterSnapshot snap;
-  snap.now = now;
-  std::unordered_set<std::string> names;
-  for (const auto& q : queues) names.insert(q.name);
-  snap.nodes.reserve(nodes.size());
-  for (auto& n : nodes)
-    if (names.count(n.queue)) snap.nodes.push_back(std::move(n));
-  for (const auto& p : parts)
-    if (names.count(p.name)) snap.partitions.push_back({p.name, p.state});
-  snap.instances.reserve(instances.size());
-  for (const auto& i : instances) {
-    if (i.private_ip.empty()) continue;
-    core::CloudInstance c;
-    c.id = i.instance_id;
-    c.private_ip = i.private_ip;
-    c.all_private_ips = i.all_private_ips;
-    c.hostname = i.private_dns_name;
-    c.instance_type = i.instance_type;
-    c.state = i.state;
-    c.launch_time = i.launch_time;
-    auto tag = i.tags.find("ebbflow:node-name");
-    if (tag != i.tags.end()) c.node_name_tag = tag->second;
-    snap.instances.push_back(std::move(c));
-  }
-  std::vector<core::InstanceHealth> health;
-  health.reserve(statuses.size());
-  for (const auto& s : statuses) {
-    core::InstanceHealth h;
-    h.instance_id = s.instance_id;
-    h.instance_impaired = s.instance_status.status == "impaired";
-    h.instance_impaired_since = earliest_impaired(s.instance_status);
-    h.system_impaired = s.system_status.status == "impaired";
-    h.system_impaired_since = earliest_impaired(s.system_status);
-    for (const auto& e : s.events) h.scheduled_events.push_back(e.code);
-    health.push_back(std::move(h));
-  }
-  snap.health = std::move(health);
-  return snap;
+  // The daemon's own code, so the benchmark measures exactly what clustermgtd does.
+  return daemons::build_snapshot(std::move(nodes), parts, instances, &statuses, queues, now);
 }
 
 CallCounts count_calls(const core::Plan& plan, const std::vector<core::QueueSpec>& queues, size_t instance_pages,

@@ -55,33 +55,46 @@ Result<int64_t> read_heartbeat(const std::string& path) {
   }
 }
 
-Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec2Api& ec2, slurm::SlurmClient& slurm,
-                                              int64_t now) {
+core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const std::vector<slurm::PartitionInfo>& parts,
+                                     const std::vector<aws::Ec2Instance>& instances,
+                                     const std::vector<aws::InstanceStatus>* statuses,
+                                     const std::vector<core::QueueSpec>& queues, int64_t now) {
   core::ClusterSnapshot snap;
   snap.now = now;
-  std::unordered_set<std::string> queues;
-  for (const auto& q : ctx.config.queues) queues.insert(q.name);
-
-  auto nodes = slurm.show_nodes();
-  if (!nodes.ok()) return nodes.error();
-  for (auto& n : *nodes)
-    if (queues.count(n.queue)) snap.nodes.push_back(std::move(n));
-  auto parts = slurm.show_partitions();
-  if (!parts.ok()) return parts.error();
-  for (const auto& p : *parts)
-    if (queues.count(p.name)) snap.partitions.push_back({p.name, p.state});
-
-  auto instances = ec2.describe_instances(compute_instance_filters(ctx.runtime.name));
-  if (!instances.ok()) return instances.error();
-  for (const auto& i : *instances) {
+  std::unordered_set<std::string> names;
+  for (const auto& q : queues) names.insert(q.name);
+  snap.nodes.reserve(nodes.size());
+  for (auto& n : nodes)
+    if (names.count(n.queue)) snap.nodes.push_back(std::move(n));
+  for (const auto& p : parts)
+    if (names.count(p.name)) snap.partitions.push_back({p.name, p.state});
+  snap.instances.reserve(instances.size());
+  for (const auto& i : instances) {
     // Instances without an address yet cannot be matched: skip (reference 6.3 step 4.3).
     if (i.private_ip.empty()) continue;
     snap.instances.push_back(to_cloud_instance(i));
   }
+  if (statuses) {
+    std::vector<core::InstanceHealth> health;
+    health.reserve(statuses->size());
+    for (const auto& s : *statuses) health.push_back(to_health(s));
+    snap.health = std::move(health);
+  }
+  return snap;
+}
+
+Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec2Api& ec2, slurm::SlurmClient& slurm,
+                                              int64_t now) {
+  auto nodes = slurm.show_nodes();
+  if (!nodes.ok()) return nodes.error();
+  auto parts = slurm.show_partitions();
+  if (!parts.ok()) return parts.error();
+  auto instances = ec2.describe_instances(compute_instance_filters(ctx.runtime.name));
+  if (!instances.ok()) return instances.error();
   // Health is best effort: a failed read disables health checks for this iteration only.
   // Three filtered reads (as the original does) return only the instances with a problem,
   // instead of a status page for every running instance.
-  std::vector<core::InstanceHealth> health;
+  std::vector<aws::InstanceStatus> statuses;
   std::unordered_set<std::string> seen;
   bool health_ok = true;
   for (const auto& filter : std::vector<aws::Filter>{
@@ -89,16 +102,16 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
            {"system-status.status", {"impaired"}},
            {"event.code", {"instance-reboot", "system-reboot", "system-maintenance", "instance-retirement",
                            "instance-stop"}}}) {
-    auto statuses = ec2.describe_instance_status({filter}, {}, false);
-    if (!statuses.ok()) {
+    auto page = ec2.describe_instance_status({filter}, {}, false);
+    if (!page.ok()) {
       health_ok = false;
       break;
     }
-    for (const auto& s : *statuses)
-      if (seen.insert(s.instance_id).second) health.push_back(to_health(s));
+    for (auto& s : *page)
+      if (seen.insert(s.instance_id).second) statuses.push_back(std::move(s));
   }
-  if (health_ok) snap.health = std::move(health);
-  return snap;
+  return build_snapshot(std::move(*nodes), *parts, *instances, health_ok ? &statuses : nullptr, queue_specs(ctx.config),
+                        now);
 }
 
 IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {

@@ -45,6 +45,14 @@ class Clustermgtd {
   const EventLog& events_;
 };
 
+// Builds the decision snapshot from what was read: nodes of the configured queues only,
+// instances that have an address, health from the statuses (nullptr: health unknown).
+// Shared by observe_cluster and the benchmarks, so both measure the same work.
+core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const std::vector<slurm::PartitionInfo>& parts,
+                                     const std::vector<aws::Ec2Instance>& instances,
+                                     const std::vector<aws::InstanceStatus>* statuses,
+                                     const std::vector<core::QueueSpec>& queues, int64_t now);
+
 // Observes the cluster into a snapshot (shared by clustermgtd and `ebbflow plan`/status).
 Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec2Api& ec2, slurm::SlurmClient& slurm,
                                               int64_t now);

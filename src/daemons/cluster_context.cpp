@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -21,6 +22,20 @@ std::string ebbflow_home() {
 }
 
 std::string cluster_root(const std::string& name) { return ebbflow_home() + "/clusters/" + name; }
+
+std::string ClusterPaths::slurmd_spool_root() const {
+  // FNV-1a of the cluster folder: short, stable, and distinct for two clusters on one machine.
+  uint32_t h = 2166136261u;
+  for (unsigned char c : root) h = (h ^ c) * 16777619u;
+  char id[9];
+  std::snprintf(id, sizeof id, "%08x", h);
+  return std::string("/var/spool/ebbflow/") + id;
+}
+
+size_t longest_step_socket_path(const ClusterPaths& paths, size_t longest_node_name) {
+  // <spool root>/<node>/<node>_<job id, up to 10 digits>.<step id, up to 10 digits>
+  return paths.slurmd_spool_root().size() + 1 + longest_node_name + 1 + longest_node_name + 1 + 10 + 1 + 10;
+}
 
 int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();

@@ -34,7 +34,13 @@ struct ClusterPaths {
   std::string munge_dir() const { return root + "/munge"; }
   std::string munge_socket() const { return root + "/munge/munge.socket"; }
   std::string cloud_dir() const { return root + "/cloud"; }
+  // slurmd spool folders live under a SHORT per-cluster path: slurmstepd puts a Unix socket
+  // "<spool>/<node>_<job>.<step>" there, and socket paths must fit in 108 bytes.
+  std::string slurmd_spool_root() const;
 };
+
+// The longest slurmstepd socket path this cluster can produce (see slurmd_spool_root).
+size_t longest_step_socket_path(const ClusterPaths& paths, size_t longest_node_name);
 
 // Facts fixed at `cluster create` (cluster.json).
 struct ClusterRuntime {

@@ -189,13 +189,22 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
     return make_error(ErrorKind::kInvalidInput, "AlreadyExists", "cluster '" + name + "' already exists (" + ctx.paths.root + ")");
   ctx.config = *loaded.config;
   int nodes = total_node_count(ctx.config);
+  size_t longest_name = 0;
+  for (const auto& q : ctx.config.queues)
+    for (const auto& cr : q.compute_resources)
+      longest_name = std::max(longest_name, q.name.size() + 4 + cr.name.size() + 1 + std::to_string(cr.max_count).size());
+  if (size_t len = longest_step_socket_path(ctx.paths, longest_name); len > 107)
+    return make_error(ErrorKind::kInvalidInput, "NamesTooLong",
+                      "queue and compute resource names are too long for Slurm on one host: a job step's socket path "
+                      "would be " + std::to_string(len) + " bytes (the limit is 107); shorten the longest queue or "
+                      "compute resource name");
   if (nodes > 2000)
     return make_error(ErrorKind::kInvalidInput, "TooLarge",
                       "a local cluster runs every node on this machine: " + std::to_string(nodes) + " nodes is too many (max 2000)");
   progress("creating cluster " + name + " in " + ctx.paths.root);
   std::error_code ec;
   for (const auto& d : {ctx.paths.root, ctx.paths.log_dir(), ctx.paths.run_dir(), ctx.paths.bin_dir(), ctx.paths.slurm_dir(),
-                        ctx.paths.slurm_dir() + "/state", ctx.paths.slurm_dir() + "/spool", ctx.paths.munge_dir(),
+                        ctx.paths.slurm_dir() + "/state", ctx.paths.slurmd_spool_root(), ctx.paths.munge_dir(),
                         ctx.paths.cloud_dir()})
     fs::create_directories(d, ec);
   fs::permissions(ctx.paths.munge_dir(), fs::perms::owner_all, ec);
@@ -286,6 +295,10 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
   (void)stop_by_pid_file(p.run_dir() + "/munged.pid", "munged");
   (void)stop_by_pid_file(p.run_dir() + "/cloud.pid", "cloud");
   progress("local cloud and munge stopped");
+  {
+    std::error_code ec;
+    fs::remove_all(p.slurmd_spool_root(), ec);  // slurmd state of the nodes; nothing to keep
+  }
   if (!options.keep_files) {
     std::error_code ec;
     fs::remove_all(root, ec);

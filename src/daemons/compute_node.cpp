@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -53,9 +54,8 @@ class Imds {
 };
 
 pid_t start_slurmd(const ClusterContext& ctx, const std::string& node) {
-  std::string spool = ctx.paths.slurm_dir() + "/spool/" + node;
-  ::mkdir((ctx.paths.slurm_dir() + "/spool").c_str(), 0755);
-  ::mkdir(spool.c_str(), 0755);
+  std::error_code ec;
+  std::filesystem::create_directories(ctx.paths.slurmd_spool_root() + "/" + node, ec);
   pid_t pid = fork();
   if (pid == 0) {
     // -D: stay in the foreground, inside this instance's process group; -b: report a fresh

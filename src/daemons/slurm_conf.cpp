@@ -28,7 +28,7 @@ std::string render_slurm_conf(const ClusterContext& ctx) {
     // Node hardware comes from this file, not from probing: instances of any type share this host.
     << "SlurmdParameters=config_overrides\n"
     << "StateSaveLocation=" << slurm << "/state\n"
-    << "SlurmdSpoolDir=" << slurm << "/spool/%n\n"
+    << "SlurmdSpoolDir=" << p.slurmd_spool_root() << "/%n\n"
     << "SlurmctldPidFile=" << p.run_dir() << "/slurmctld.pid\n"
     << "SlurmdPidFile=" << p.run_dir() << "/slurmd-%n.pid\n"
     << "SlurmctldLogFile=" << p.log_dir() << "/slurmctld.log\n"

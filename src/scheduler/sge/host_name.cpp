@@ -1,0 +1,38 @@
+// Host-name validation shared by the SGE and Torque adapters; see host_name.h.
+#include "scheduler/sge/host_name.h"
+
+#include <cctype>
+
+namespace ebbflow::sched {
+
+Status validate_host_name(const std::string& name) {
+  auto bad = [&](const std::string& why) {
+    return make_error(ErrorKind::kInvalidInput, "InvalidHostName",
+                      "refusing host name \"" + name + "\": " + why);
+  };
+  if (name.empty()) return bad("empty");
+  if (name.size() > 253) return bad("longer than 253 characters");
+  if (name.front() == '-' || name.front() == '.') return bad("starts with '-' or '.'");
+  for (char c : name) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (std::isalnum(u) || c == '-' || c == '.' || c == '_') continue;
+    if (std::isprint(u)) return bad(std::string("contains '") + c + "'");
+    return bad("contains a control or non-ASCII character");
+  }
+  return {};
+}
+
+std::string short_host_name(const std::string& name) { return name.substr(0, name.find('.')); }
+
+namespace {
+bool is_domain_of(const std::string& longer, const std::string& shorter) {
+  return longer.size() > shorter.size() && longer.compare(0, shorter.size(), shorter) == 0 &&
+         longer[shorter.size()] == '.';
+}
+}  // namespace
+
+bool same_host(const std::string& reported, const std::string& host) {
+  return reported == host || is_domain_of(reported, host) || is_domain_of(host, reported);
+}
+
+}  // namespace ebbflow::sched

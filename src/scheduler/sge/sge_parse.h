@@ -72,9 +72,9 @@ struct QconfOutcome {
   std::vector<std::string> failed;
   std::vector<std::string> messages;  // "host: reason" for each failure
 };
-// Per-host outcome of one `qconf <op> h1,h2,...` from its combined output. A host succeeds
-// when a success line names it and no failure line does; a host no line names fails, unless
-// no line names any host and the line count equals the host count (then lines pair up in order).
+// Per-host outcome of one `qconf <op> h1,h2,...` from its combined stdout+stderr. A host
+// succeeds when a success line names it and no failure line does; a host no line names fails
+// (e.g. "unable to contact qmaster": the message then carries the first such line).
 QconfOutcome parse_qconf_reply(QconfHostOp op, const std::vector<std::string>& hosts,
                                const std::string& output);
 

@@ -2,6 +2,7 @@
 #include "scheduler/sge/host_name.h"
 
 #include <cctype>
+#include <set>
 
 namespace ebbflow::sched {
 
@@ -33,6 +34,35 @@ bool is_domain_of(const std::string& longer, const std::string& shorter) {
 
 bool same_host(const std::string& reported, const std::string& host) {
   return reported == host || is_domain_of(reported, host) || is_domain_of(host, reported);
+}
+
+std::vector<Host> admissible_hosts(const std::vector<Host>& hosts, bool need_slots,
+                                   HostUpdateResult& result) {
+  std::vector<Host> ok;
+  std::set<std::string> seen;
+  for (const Host& h : hosts) {
+    if (!seen.insert(h.hostname).second) continue;  // one outcome per host name
+    Status valid = validate_host_name(h.hostname);
+    if (valid.ok() && need_slots && h.slots < 1) {
+      valid = make_error(ErrorKind::kInvalidInput, "InvalidSlots",
+                         "host " + h.hostname + " has " + std::to_string(h.slots) + " slots");
+    }
+    if (!valid.ok()) {
+      result.failed.push_back(h.hostname);
+      result.messages.push_back(h.hostname + ": " + valid.error().message);
+      continue;
+    }
+    ok.push_back(h);
+  }
+  return ok;
+}
+
+void fail_hosts(const std::vector<std::string>& names, const std::string& why,
+                HostUpdateResult& result) {
+  for (const std::string& n : names) {
+    result.failed.push_back(n);
+    result.messages.push_back(n + ": " + why);
+  }
 }
 
 }  // namespace ebbflow::sched

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
+#include "scheduler/traditional/scheduler_port.h"
 #include "util/result.h"
 
 namespace ebbflow::sched {
@@ -22,5 +24,15 @@ std::string short_host_name(const std::string& name);
 // True when `reported` (what the scheduler printed, possibly a FQDN) names `host` (what we
 // asked about, usually short): equal, or one is the other followed by '.' and a domain.
 bool same_host(const std::string& reported, const std::string& host);
+
+// The hosts of an add/remove batch that may reach a command: valid names (and, when
+// `need_slots`, at least one slot), first occurrence of each name. Every other host goes to
+// `result.failed` with a message, so each host of the batch gets exactly one outcome.
+std::vector<Host> admissible_hosts(const std::vector<Host>& hosts, bool need_slots,
+                                   HostUpdateResult& result);
+
+// Puts every name in `result.failed` with the message "<name>: <why>".
+void fail_hosts(const std::vector<std::string>& names, const std::string& why,
+                HostUpdateResult& result);
 
 }  // namespace ebbflow::sched

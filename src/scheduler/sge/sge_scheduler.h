@@ -66,6 +66,13 @@ class SgeScheduler : public sched::TraditionalScheduler {
   // Runs a command and returns its output whatever the exit status; kUnavailable only when it
   // could not run at all (spawn failure, timeout).
   Result<CommandOutput> run(std::vector<std::string> argv);
+  Status qmod(const std::string& flag, const std::string& hostname);
+  // One batched `qconf -ah|-as|-dh|-ds|-de h1,h2,...`; every host fails when qconf cannot run.
+  QconfOutcome qconf_host_list(QconfHostOp op, const std::vector<std::string>& hosts);
+  // One per-host qconf step: its output on success (exit 0 without a refusal, or, with
+  // `absent_ok`, SGE saying the thing does not exist); kUnavailable when the qmaster cannot be
+  // reached (the caller then stops the batch), kInvalidInput for any other refusal.
+  Result<std::string> qconf_step(std::vector<std::string> argv, bool absent_ok);
   std::vector<SgeJob> helpful_pending(const std::vector<SgeJob>& jobs,
                                       const sched::NodeCapacity& node, int max_size) const;
 

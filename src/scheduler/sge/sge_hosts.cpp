@@ -8,8 +8,8 @@
 // Remove, every step for every host (a partly removed host is better cleaned as far as it
 // goes; a failed host is retried by sqswatcher): its queue-instance overrides (-purge), the
 // host group (-dattr), then execution (-de), submit (-ds) and admin (-dh) host. -de is refused
-// while the queue or host group still names the host, hence the order. "does not exist" is
-// success everywhere: removal is idempotent.
+// while the queue or host group still names the host, hence the order. A host is removed when
+// -de, -ds and -dh succeed ("does not exist" included): removal is idempotent.
 #include <map>
 
 #include "scheduler/sge/host_name.h"
@@ -122,7 +122,11 @@ sched::HostUpdateResult SgeScheduler::remove_hosts(const std::vector<sched::Host
   for (const sched::Host& h : sched::admissible_hosts(hosts, /*need_slots=*/false, result)) {
     names.push_back(h.hostname);
   }
-  std::map<std::string, std::string> why;  // first failure of each host
+  // The queue and host-group steps only clear references; whether the host is gone is what
+  // -de/-ds/-dh say. So their refusals are reported only when the host then fails, and a host
+  // half removed by an earlier attempt is still removable (whatever SGE says about a purge of
+  // nothing).
+  std::map<std::string, std::string> earlier;  // first refusal of a reference step
   for (const std::string& name : names) {
     for (auto argv : {std::vector<std::string>{"qconf", "-purge", "queue", "*", settings_.queue + "@" + name},
                       std::vector<std::string>{"qconf", "-dattr", "hostgroup", "hostlist", name,
@@ -133,9 +137,10 @@ sched::HostUpdateResult SgeScheduler::remove_hosts(const std::vector<sched::Host
         sched::fail_hosts(names, step.error().message, result);
         return result;
       }
-      why.emplace(name, name + ": " + step.error().message);
+      earlier.emplace(name, step.error().message);
     }
   }
+  std::map<std::string, std::string> why;  // first failure of each host
   for (QconfHostOp op : {QconfHostOp::kRemoveExec, QconfHostOp::kRemoveSubmit, QconfHostOp::kRemoveAdmin}) {
     QconfOutcome o = qconf_host_list(op, names);
     for (size_t i = 0; i < o.failed.size(); ++i) why.emplace(o.failed[i], o.messages[i]);
@@ -144,10 +149,12 @@ sched::HostUpdateResult SgeScheduler::remove_hosts(const std::vector<sched::Host
     auto it = why.find(name);
     if (it == why.end()) {
       result.succeeded.push_back(name);
-    } else {
-      result.failed.push_back(name);
-      result.messages.push_back(it->second);
+      continue;
     }
+    std::string message = it->second;
+    if (auto e = earlier.find(name); e != earlier.end()) message += " (earlier: " + e->second + ")";
+    result.failed.push_back(name);
+    result.messages.push_back(message);
   }
   return result;
 }

@@ -158,14 +158,32 @@ TEST(SgeRemoveHosts, RemovingAnAbsentHostSucceeds) {
   EXPECT_TRUE(r.failed.empty());
 }
 
-TEST(SgeRemoveHosts, OtherRefusalsFailTheHost) {
-  ScriptedRunner runner;
-  runner.answers.push_back(exited(1, "", "denied: host \"head\" is no admin host\n"));
-  SgeScheduler sge(runner, settings());
-  auto r = sge.remove_hosts({{"i-1", "n1", 1, 0}});
-  EXPECT_EQ(r.failed, (std::vector<std::string>{"n1"}));
-  EXPECT_NE(r.messages[0].find("no admin host"), std::string::npos);
-  EXPECT_EQ(runner.specs.size(), 5u);  // every step still attempted
+TEST(SgeRemoveHosts, ReferenceStepRefusalsMatterOnlyIfTheHostStays) {
+  {  // -purge refused, but the host leaves every list: removed
+    ScriptedRunner runner;
+    runner.answers.push_back(exited(1, "", "some other complaint about \"all.q@n1\"\n"));
+    runner.answers.push_back(exited(0, kModifiedGroup));
+    runner.answers.push_back(exited(0, "root@m removed \"n1\" from execution host list\n"));
+    runner.answers.push_back(exited(0, "root@m removed \"n1\" from submit host list\n"));
+    runner.answers.push_back(exited(0, "root@m removed \"n1\" from administrative host list\n"));
+    SgeScheduler sge(runner, settings());
+    auto r = sge.remove_hosts({{"i-1", "n1", 1, 0}});
+    EXPECT_EQ(r.succeeded, (std::vector<std::string>{"n1"}));
+    EXPECT_TRUE(r.messages.empty());
+  }
+  {  // -dattr refused and -de refused: failed, and the message carries both
+    ScriptedRunner runner;
+    runner.answers.push_back(exited(0, kModifiedQueue));
+    runner.answers.push_back(exited(1, "", "denied: host \"head\" is no admin host\n"));
+    runner.answers.push_back(exited(1, "", "Host object \"n1\" is still referenced in cluster queue \"all.q\".\n"));
+    SgeScheduler sge(runner, settings());
+    auto r = sge.remove_hosts({{"i-1", "n1", 1, 0}});
+    EXPECT_EQ(r.failed, (std::vector<std::string>{"n1"}));
+    ASSERT_EQ(r.messages.size(), 1u);
+    EXPECT_NE(r.messages[0].find("still referenced"), std::string::npos) << r.messages[0];
+    EXPECT_NE(r.messages[0].find("no admin host"), std::string::npos) << r.messages[0];
+    EXPECT_EQ(runner.specs.size(), 5u);  // every step still attempted
+  }
 }
 
 TEST(SgeRemoveHosts, QmasterUnreachableFailsTheBatchAtOnce) {

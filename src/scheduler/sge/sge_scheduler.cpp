@@ -144,26 +144,45 @@ Result<bool> SgeScheduler::has_pending_jobs(const sched::NodeCapacity& node, int
   return !helpful_pending(*jobs, node, max_size).empty();
 }
 
+// Runs the per-host query (`-l hostname=<short>`, as ParallelCluster did: the qmaster filters);
+// if it fails, the same query for every host, filtered here. How SGE answers a -l hostname=
+// for a host it cannot resolve is not what this adapter should bet a node's life on: a host
+// that is simply absent must come out as "absent", not "unknown" for ever.
+Result<std::string> SgeScheduler::per_host_query(std::vector<std::string> argv, const std::string& hostname,
+                                                 std::string* command) {
+  // -l goes where ParallelCluster put it: after -f, before -s.
+  std::vector<std::string> filtered = argv;
+  auto at = std::find(filtered.begin(), filtered.end(), "-s");
+  filtered.insert(at, {"-l", "hostname=" + sched::short_host_name(hostname)});
+  *command = describe_argv(filtered);
+  auto out = query(filtered);
+  if (out.ok()) return out;
+  if (out.error().code == "Timeout" || out.error().code == "SpawnFailed") return out.error();
+  *command = describe_argv(argv);
+  auto all = query(argv);
+  if (!all.ok()) return out.error();  // the first failure says more
+  return all;
+}
+
 Result<bool> SgeScheduler::has_jobs(const std::string& hostname) {
   if (Status v = sched::validate_host_name(hostname); !v.ok()) return v.error();
-  const std::string short_name = sched::short_host_name(hostname);
-  auto argv = qstat_argv({"-l", "hostname=" + short_name, "-s", "rs"});
-  auto out = query(argv);
+  std::string command;
+  auto out = per_host_query(qstat_argv({"-s", "rs"}), hostname, &command);
   if (!out.ok()) return out.error();
-  auto jobs = parse_qstat_jobs(*out, describe_argv(argv));
+  auto jobs = parse_qstat_jobs(*out, command);
   if (!jobs.ok()) return jobs.error();
   for (const SgeJob& job : *jobs) {
-    if (job.host.empty() || sched::same_host(job.host, hostname)) return true;
+    if (sched::same_host(job.host, hostname)) return true;
   }
   return false;
 }
 
 Result<sched::NodeHealth> SgeScheduler::node_health(const std::string& hostname) {
   if (Status v = sched::validate_host_name(hostname); !v.ok()) return v.error();
-  auto argv = qstat_argv({"-f", "-l", "hostname=" + sched::short_host_name(hostname)});
-  auto out = query(argv);
+  std::string command;
+  auto out = per_host_query(qstat_argv({"-f"}), hostname, &command);
   if (!out.ok()) return out.error();
-  auto all = parse_qstat_hosts(*out, describe_argv(argv));
+  auto all = parse_qstat_hosts(*out, command);
   if (!all.ok()) return all.error();
   for (const SgeHost& h : *all) {
     if (h.queue != settings_.queue || !sched::same_host(h.name, hostname)) continue;

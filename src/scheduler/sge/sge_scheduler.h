@@ -44,10 +44,12 @@ class SgeScheduler : public sched::TraditionalScheduler {
   // ('h') and error ('E') jobs, and jobs needing more slots than max_size nodes offer.
   Result<int> required_nodes(const sched::NodeCapacity& node, int max_size) override;
 
+  // Running or suspended jobs on the host (`qstat ... -l hostname=<short> -s rs`).
   Result<bool> has_jobs(const std::string& hostname) override;
   Result<bool> has_pending_jobs(const sched::NodeCapacity& node, int max_size) override;
   // kMissing when qstat does not list the host, kDown for states u, E or o, else kUp
-  // (disabled 'd' is our own lock: up). A failed qstat is kUnavailable, never kDown.
+  // (disabled 'd' is our own lock: up). A failed qstat is kUnavailable, never kDown. Both
+  // per-host queries fall back to the unfiltered listing when the -l hostname= one fails.
   Result<sched::NodeHealth> node_health(const std::string& hostname) override;
   Status lock_host(const std::string& hostname) override;
   Status unlock_host(const std::string& hostname) override;
@@ -66,6 +68,10 @@ class SgeScheduler : public sched::TraditionalScheduler {
   // Runs a command and returns its output whatever the exit status; kUnavailable only when it
   // could not run at all (spawn failure, timeout).
   Result<CommandOutput> run(std::vector<std::string> argv);
+  // `argv` plus `-l hostname=<short>` (before any -s); when that exits non-zero, the same
+  // query without -l (every host; the caller filters). `command` gets the argv that answered.
+  Result<std::string> per_host_query(std::vector<std::string> argv, const std::string& hostname,
+                                     std::string* command);
   Status qmod(const std::string& flag, const std::string& hostname);
   // One batched `qconf -ah|-as|-dh|-ds|-de h1,h2,...`; every host fails when qconf cannot run.
   QconfOutcome qconf_host_list(QconfHostOp op, const std::vector<std::string>& hosts);

@@ -244,19 +244,19 @@ TEST(SgeScheduler, NodeHealth) {
       {"locked_by_us", "n1", exited(0, hosts_xml(queue_list("n1", 0, 0, "d"))), sched::NodeHealth::kUp},
       {"alarm_only", "n1", exited(0, hosts_xml(queue_list("n1", 0, 0, "a"))), sched::NodeHealth::kUp},
       {"not_attached", "n1", exited(0, hosts_xml("")), sched::NodeHealth::kMissing},
+      {"empty_output", "n1", exited(0, ""), sched::NodeHealth::kMissing},
       {"other_host_only", "n1", exited(0, hosts_xml(queue_list("n10", 0, 0, ""))), sched::NodeHealth::kMissing},
       {"error_state", "n1", exited(0, hosts_xml(queue_list("n1", 0, 0, "E"))), sched::NodeHealth::kDown},
       {"unknown_state", "n1", exited(0, hosts_xml(queue_list("n1", 1, 0, "au"))), sched::NodeHealth::kDown},
       {"orphaned", "n1", exited(0, hosts_xml(queue_list("n1", 1, 0, "do"))), sched::NodeHealth::kDown},
       {"exception", "n1", timed_out(), std::nullopt},
-      {"qstat_failed", "n1", exited(1, "", "unable to contact qmaster"), std::nullopt},
   };
   for (const Case& c : cases) {
     ScriptedRunner runner;
     runner.answers.push_back(c.answer);
     SgeScheduler sge(runner, settings());
     auto h = sge.node_health(c.host);
-    ASSERT_EQ(runner.specs.size(), 1u) << c.name;
+    ASSERT_EQ(runner.specs.size(), 1u) << c.name;  // a timeout is not retried unfiltered
     EXPECT_EQ(runner.specs[0].argv, (Argv{"/opt/cluster/bin/qstat", "-xml", "-g", "dt", "-u", "*", "-f", "-l",
                                           "hostname=" + c.host}))
         << c.name;
@@ -267,6 +267,56 @@ TEST(SgeScheduler, NodeHealth) {
     }
     ASSERT_TRUE(h.ok()) << c.name << ": " << h.error().describe();
     EXPECT_EQ(*h, *c.health) << c.name;
+  }
+}
+
+TEST(SgeScheduler, PerHostQueriesFallBackToTheFullListing) {
+  const std::string refusal = "error: hostname \"n1\" can't be resolved\n";  // whatever -l hostname= may say
+  {  // the unfiltered listing answers: the host is absent
+    ScriptedRunner runner;
+    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(exited(0, hosts_xml(queue_list("n2", 0, 0, ""))));
+    SgeScheduler sge(runner, settings());
+    auto h = sge.node_health("n1");
+    ASSERT_TRUE(h.ok()) << h.error().describe();
+    EXPECT_EQ(*h, sched::NodeHealth::kMissing);
+    ASSERT_EQ(runner.specs.size(), 2u);
+    EXPECT_EQ(runner.specs[1].argv, kHostsArgv);
+  }
+  {  // ...or present and broken
+    ScriptedRunner runner;
+    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(exited(0, hosts_xml(queue_list("n2", 0, 0, "") + queue_list("n1", 0, 0, "u"))));
+    SgeScheduler sge(runner, settings());
+    EXPECT_EQ(*sge.node_health("n1"), sched::NodeHealth::kDown);
+  }
+  {  // both fail: unknown, with the first failure's words
+    ScriptedRunner runner;
+    runner.answers.push_back(exited(1, "", "unable to contact qmaster using port 6444 on host \"m\"\n"));
+    runner.answers.push_back(exited(1, "", "something else\n"));
+    SgeScheduler sge(runner, settings());
+    auto h = sge.node_health("n1");
+    ASSERT_FALSE(h.ok());
+    EXPECT_EQ(h.error().kind, ErrorKind::kUnavailable);
+    EXPECT_NE(h.error().message.find("unable to contact qmaster"), std::string::npos);
+  }
+  {  // has_jobs: the unfiltered running jobs, filtered by host here
+    const std::string running =
+        "<job_info><queue_info>"
+        "<job_list state=\"running\"><JB_job_number>4</JB_job_number><state>r</state>"
+        "<queue_name>all.q@n2</queue_name><slots>1</slots></job_list>"
+        "<job_list state=\"running\"><JB_job_number>5</JB_job_number><state>r</state>"
+        "<queue_name>all.q@n10</queue_name><slots>1</slots></job_list>"
+        "</queue_info><job_info></job_info></job_info>";
+    ScriptedRunner runner;
+    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(exited(0, running));
+    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(exited(0, running));
+    SgeScheduler sge(runner, settings());
+    EXPECT_FALSE(*sge.has_jobs("n1"));
+    EXPECT_TRUE(*sge.has_jobs("n2"));
+    EXPECT_EQ(runner.specs[1].argv, (Argv{"/opt/cluster/bin/qstat", "-xml", "-g", "dt", "-u", "*", "-s", "rs"}));
   }
 }
 

@@ -28,15 +28,12 @@
 
 namespace ebbflow::cloud {
 
-class QueueStore;  // queue_store.h
-
 struct QueueServiceOptions {
   std::string db_path;   // SQLite file, e.g. <state>/sqs.db
   std::string endpoint;  // "http://127.0.0.1:PORT" (queue URLs start with it)
   std::string region = "us-east-1";
+  std::function<void(const nlohmann::json&)> log;  // event log (dropped notifications); optional
 };
-
-struct SqsQueue;  // queue_model.h
 
 class QueueService {
  public:
@@ -69,10 +66,11 @@ class QueueService {
   int64_t message_count(const std::string& queue_name);
 
  private:
-  QueueService(QueueServiceOptions options, std::unique_ptr<QueueStore> store);
-  struct Impl;
+  struct Impl;  // queues, the store, the operations (queue_service.cpp)
+  explicit QueueService(std::unique_ptr<Impl> impl);
+  JsonReply run(const std::string& operation, const nlohmann::json& request, const std::function<int64_t()>& clock,
+                bool may_wait);
 
-  const QueueServiceOptions options_;
   std::mutex mu_;                 // guards everything below
   std::condition_variable cv_;    // notified when a queue may have a message to receive
   std::unique_ptr<Impl> impl_;

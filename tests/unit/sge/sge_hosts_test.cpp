@@ -146,9 +146,11 @@ TEST(SgeRemoveHosts, EveryStepInTheOrderSgeAccepts) {
 }
 
 TEST(SgeRemoveHosts, RemovingAnAbsentHostSucceeds) {
+  // The replies of SGE 8.1.9 for a host removed before (recorded by sge_live_test's cell).
   ScriptedRunner runner;
-  runner.answers.push_back(exited(1, "", "\"all.q@n9\" does not exist\n"));
-  runner.answers.push_back(exited(1, "", "denied: \"n9\" does not exist in \"hostlist\" of \"hostgroup\"\n"));
+  runner.answers.push_back(exited(0, "Attribute name (\"*\") and/or value (\"n9\") not found\n"));
+  runner.answers.push_back(exited(0, "\"n9\" does not exist in \"hostlist\" of \"hostgroup\"\n"
+                                     "root@sgemaster modified \"@allhosts\" in host group list\n"));
   runner.answers.push_back(exited(1, "", "denied: execution host \"n9\" does not exist\n"));
   runner.answers.push_back(exited(1, "", "denied: submit host \"n9\" does not exist\n"));
   runner.answers.push_back(exited(1, "", "denied: administrative host \"n9\" does not exist\n"));

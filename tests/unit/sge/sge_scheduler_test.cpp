@@ -271,10 +271,11 @@ TEST(SgeScheduler, NodeHealth) {
 }
 
 TEST(SgeScheduler, PerHostQueriesFallBackToTheFullListing) {
-  const std::string refusal = "error: hostname \"n1\" can't be resolved\n";  // whatever -l hostname= may say
+  // SGE 8.1.9 answers `-l hostname=<a name it cannot resolve>` with exit status 1 and no output.
+  const CommandOutput refusal = exited(1, "", "");
   {  // the unfiltered listing answers: the host is absent
     ScriptedRunner runner;
-    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(refusal);
     runner.answers.push_back(exited(0, hosts_xml(queue_list("n2", 0, 0, ""))));
     SgeScheduler sge(runner, settings());
     auto h = sge.node_health("n1");
@@ -285,7 +286,7 @@ TEST(SgeScheduler, PerHostQueriesFallBackToTheFullListing) {
   }
   {  // ...or present and broken
     ScriptedRunner runner;
-    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(refusal);
     runner.answers.push_back(exited(0, hosts_xml(queue_list("n2", 0, 0, "") + queue_list("n1", 0, 0, "u"))));
     SgeScheduler sge(runner, settings());
     EXPECT_EQ(*sge.node_health("n1"), sched::NodeHealth::kDown);
@@ -309,9 +310,9 @@ TEST(SgeScheduler, PerHostQueriesFallBackToTheFullListing) {
         "<queue_name>all.q@n10</queue_name><slots>1</slots></job_list>"
         "</queue_info><job_info></job_info></job_info>";
     ScriptedRunner runner;
-    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(refusal);
     runner.answers.push_back(exited(0, running));
-    runner.answers.push_back(exited(1, "", refusal));
+    runner.answers.push_back(refusal);
     runner.answers.push_back(exited(0, running));
     SgeScheduler sge(runner, settings());
     EXPECT_FALSE(*sge.has_jobs("n1"));

@@ -13,5 +13,6 @@ void register_cluster_commands(CLI::App& app);   // cli/cluster_commands.cpp
 void register_daemon_commands(CLI::App& app);    // cli/daemon_commands.cpp  (clustermgtd, resume, ...)
 void register_simulate_command(CLI::App& app);   // cli/simulate_command.cpp (trace replay)
 void register_ops_commands(CLI::App& app);       // cli/ops_commands.cpp     (dashboard, events)
+void register_traditional_commands(CLI::App& app);  // cli/traditional_commands.cpp (jobwatcher, sqswatcher)
 
 }  // namespace ebbflow::cli

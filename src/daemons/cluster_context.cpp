@@ -90,6 +90,7 @@ Result<ClusterRuntime> load_runtime(const std::string& path) {
     rt.address_pool = j.value("address_pool", "");
     rt.ebbflow_binary = j.value("ebbflow_binary", "");
     rt.created_at = j.value("created_at", int64_t{0});
+    rt.traditional_loop_s = j.value("traditional_loop_s", 0);
     return rt;
   } catch (const std::exception& e) {
     return make_error(ErrorKind::kInvalidInput, "CorruptRuntime", path + ": " + e.what());
@@ -107,7 +108,8 @@ Status save_runtime(const ClusterRuntime& rt, const std::string& path) {
                       {"node_port_base", rt.node_port_base},
                       {"address_pool", rt.address_pool},
                       {"ebbflow_binary", rt.ebbflow_binary},
-                      {"created_at", rt.created_at}};
+                      {"created_at", rt.created_at},
+                      {"traditional_loop_s", rt.traditional_loop_s}};
   // The file holds the local cloud's secret: readable by its owner only.
   return write_file_atomic(path, j.dump(2) + "\n", 0600);
 }

@@ -55,6 +55,7 @@ struct ClusterRuntime {
   std::string address_pool;        // local cloud: the 127.x.0.0/16 its instances get addresses from
   std::string ebbflow_binary;      // absolute path of the ebbflow executable
   int64_t created_at = 0;
+  int traditional_loop_s = 0;      // traditional mode: >0 overrides every daemon's loop period (tests)
 };
 
 Result<ClusterRuntime> load_runtime(const std::string& path);

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <thread>
 #include <random>
@@ -19,6 +20,7 @@
 
 #include "daemons/process.h"
 #include "daemons/slurm_conf.h"
+#include "daemons/traditional_mode.h"
 #include "store/state_store.h"
 #include "util/command.h"
 
@@ -174,8 +176,11 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
     for (const auto& issue : loaded.issues) msg += "\n  " + issue.to_string(o.config_file);
     return make_error(ErrorKind::kInvalidInput, "InvalidConfig", msg);
   }
-  if (!loaded.config->queues.size())
-    return make_error(ErrorKind::kInvalidInput, "Unsupported", "traditional mode clusters are not supported by this version");
+  const bool traditional = !loaded.config->queue_mode();
+  if (traditional && loaded.config->scheduler != "slurm")
+    return make_error(ErrorKind::kInvalidInput, "Unsupported",
+                      "traditional mode with Scheduler " + loaded.config->scheduler +
+                          " is not available in this build yet (Scheduler: slurm is)");
   std::string name = o.name.empty() ? fs::path(o.config_file).stem().string() : o.name;
   if (!valid_cluster_name(name))
     return make_error(ErrorKind::kInvalidInput, "InvalidName",
@@ -188,8 +193,9 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
   if (fs::exists(ctx.paths.root))
     return make_error(ErrorKind::kInvalidInput, "AlreadyExists", "cluster '" + name + "' already exists (" + ctx.paths.root + ")");
   ctx.config = *loaded.config;
-  int nodes = total_node_count(ctx.config);
-  size_t longest_name = 0;
+  // Queue mode: one Slurm node per possible instance. Traditional mode: MaxSize node slots.
+  int nodes = traditional ? ctx.config.auto_scaling_group->max_size : total_node_count(ctx.config);
+  size_t longest_name = traditional ? std::string("compute-").size() + std::to_string(nodes).size() : 0;
   for (const auto& q : ctx.config.queues)
     for (const auto& cr : q.compute_resources)
       longest_name = std::max(longest_name, q.name.size() + 4 + cr.name.size() + 1 + std::to_string(cr.max_count).size());
@@ -217,6 +223,8 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
   rt.ebbflow_binary = o.ebbflow_binary;
   rt.created_at = unix_now();
   rt.address_pool = pick_address_pool();
+  if (const char* loop = std::getenv("EBBFLOW_TRADITIONAL_LOOP_S"); traditional && loop && std::atoi(loop) > 0)
+    rt.traditional_loop_s = std::atoi(loop);  // every traditional daemon's loop period (tests)
   auto base = find_port_block(nodes + 1);
   if (!base.ok()) return base.error();
   rt.slurmctld_port = *base;
@@ -226,6 +234,14 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
   if (auto st = start_local_cloud(ctx.paths, rt, progress); !st.ok()) return st.error();
   if (auto st = save_runtime(rt, ctx.paths.runtime()); !st.ok()) return st.error();
 
+  if (traditional) {
+    if (auto st = write_file_atomic(ctx.paths.slurm_conf(), render_traditional_slurm_conf(ctx)); !st.ok()) return st.error();
+    progress("wrote " + ctx.paths.slurm_conf() + " (" + std::to_string(nodes) + " node slots)");
+    if (auto st = start_munge(ctx.paths, progress); !st.ok()) return st.error();
+    if (auto st = start_slurmctld(ctx.paths, progress); !st.ok()) return st.error();
+    if (auto st = create_traditional_cloud_side(ctx, progress); !st.ok()) return st.error();
+    return name;
+  }
   std::string self = rt.ebbflow_binary + " ";
   if (auto st = write_program(ctx.paths.bin_dir() + "/slurm_resume",
                               "exec " + self + "slurm-resume --cluster-dir " + ctx.paths.root + " \"$@\"\n");
@@ -277,6 +293,14 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
   progress("clustermgtd stopped");
   auto ctx = load_cluster(root);
   auto cloud_pid = read_pid_file(p.run_dir() + "/cloud.pid");
+  if (ctx.ok() && !ctx->config.queue_mode()) {
+    if (cloud_pid.ok() && pid_alive(*cloud_pid)) {
+      delete_traditional_cloud_side(*ctx, progress);
+    } else {  // the cloud is gone: only the head daemons are left to stop
+      (void)stop_by_pid_file(p.run_dir() + "/jobwatcher.pid", "jobwatcher");
+      (void)stop_by_pid_file(p.run_dir() + "/sqswatcher.pid", "sqswatcher");
+    }
+  }
   if (ctx.ok() && cloud_pid.ok() && pid_alive(*cloud_pid)) {
     auto ec2 = make_ec2_client(*ctx);
     for (int round = 0; round < 60; ++round) {

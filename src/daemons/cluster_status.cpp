@@ -1,13 +1,16 @@
 #include "daemons/cluster_status.h"
 
 #include <cctype>
+#include <cstdio>
 #include <map>
 #include <sstream>
 
 #include "daemons/cluster_context.h"
 #include "daemons/clustermgtd.h"
 #include "daemons/event_log.h"
+#include "daemons/metrics_registry.h"
 #include "daemons/process.h"
+#include "daemons/traditional_mode.h"
 #include "scheduler/slurm/slurm_client.h"
 #include "store/state_store.h"
 
@@ -51,6 +54,12 @@ Result<nlohmann::json> cluster_status_dir(const std::string& root) {
   }
   auto hb = read_heartbeat(ctx->paths.heartbeat());
   j["heartbeat_age_s"] = hb.ok() ? json(now - *hb) : json(nullptr);
+  // clustermgtd's last iteration, from the metrics it persists (metrics_registry.h).
+  j["last_iteration"] = nullptr;
+  if (auto text = read_file(clustermgtd_metrics_path(ctx->paths.root)); text.ok()) {
+    auto m = json::parse(*text, nullptr, false);
+    if (m.is_object() && m.contains("last_iteration") && m["last_iteration"].is_object()) j["last_iteration"] = m["last_iteration"];
+  }
   if (auto store = store::StateStore::open(ctx->paths.state_db()); store.ok()) {
     if (auto st = store->load_manager_state(); st.ok()) {
       j["fleet"] = core::to_string(st->fleet);
@@ -62,6 +71,11 @@ Result<nlohmann::json> cluster_status_dir(const std::string& root) {
       j["disabled_compute_resources"] = ice;
       j["replacing"] = st->replacing.size();
     }
+  }
+  if (!ctx->config.queue_mode()) {  // traditional mode: the group and the scheduler's hosts
+    add_traditional_status(*ctx, j);
+    j["queues"] = json::array();
+    return j;
   }
   // Instances by address, for the node table.
   std::map<std::string, aws::Ec2Instance> by_ip;
@@ -113,6 +127,12 @@ std::string render_status_table(const nlohmann::json& j) {
   o << "Cluster " << j.value("name", "") << "  fleet " << j.value("fleet", "?") << "  heartbeat ";
   if (j["heartbeat_age_s"].is_null()) o << "never";
   else o << j["heartbeat_age_s"].get<int64_t>() << " s ago";
+  if (auto it = j.find("last_iteration"); it != j.end() && it->is_object() && it->contains("seconds") &&
+      (*it)["seconds"].is_number()) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.2f s", (*it)["seconds"].get<double>());
+    o << "  last iteration " << buf << " " << it->value("outcome", "");
+  }
   o << "  instances " << j.value("instance_count", 0) << "\n";
   o << "Daemons:";
   for (const auto& [name, d] : j["daemons"].items())
@@ -125,6 +145,7 @@ std::string render_status_table(const nlohmann::json& j) {
   const nlohmann::json protected_partitions = j.value("protected_partitions", nlohmann::json::object());
   for (const auto& [part, why] : protected_partitions.items())
     o << "PROTECTED MODE: queue " << part << " disabled: " << why.get<std::string>() << "\n";
+  if (j.value("mode", "") == "traditional") o << render_traditional_status(j);
   char line[256];
   for (const auto& q : j["queues"]) {
     for (const auto& cr : q["compute_resources"]) {

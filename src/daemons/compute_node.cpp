@@ -16,6 +16,7 @@
 #include "daemons/clustermgtd.h"
 #include "daemons/event_log.h"
 #include "daemons/slurm_programs.h"
+#include "daemons/traditional_mode.h"
 #include "scheduler/slurm/slurm_client.h"
 
 namespace ebbflow::daemons {
@@ -91,6 +92,7 @@ int run_compute_node(const std::string& cluster_root) {
     std::fprintf(stderr, "compute-node: %s\n", ctx.error().describe().c_str());
     return 1;
   }
+  if (!ctx->config.queue_mode()) return run_traditional_compute_node(*ctx);  // Auto Scaling group node
   const char* endpoint = std::getenv("EBBFLOW_IMDS_ENDPOINT");
   if (!endpoint) endpoint = std::getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   Imds imds(endpoint ? endpoint : "http://169.254.169.254/");

@@ -14,5 +14,6 @@ void register_daemon_commands(CLI::App& app);    // cli/daemon_commands.cpp  (cl
 void register_simulate_command(CLI::App& app);   // cli/simulate_command.cpp (trace replay)
 void register_ops_commands(CLI::App& app);       // cli/ops_commands.cpp     (dashboard, events)
 void register_traditional_commands(CLI::App& app);  // cli/traditional_commands.cpp (jobwatcher, sqswatcher)
+void register_sge_commands(CLI::App& app);       // cli/sge_commands.cpp     (sge-cell, sge-host)
 
 }  // namespace ebbflow::cli

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   ebbflow::cli::register_ops_commands(app);
   ebbflow::cli::register_simulate_command(app);
   ebbflow::cli::register_traditional_commands(app);
+  ebbflow::cli::register_sge_commands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

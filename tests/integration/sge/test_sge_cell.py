@@ -165,14 +165,14 @@ def main():
         check("execds run in the runners' process groups",
               all(os.getpgid(execd_pids[h]) == runners[h].pid for h in runners))
 
-        for i in range(3):
-            cell.sge("qsub", "-N", f"s{i}", "-b", "y", "-o", "/dev/null", "-j", "y", "/bin/sleep", "30")
-        jobs = wait_for("3 running jobs", lambda: (lambda r: r if len(r) == 3 else None)(cell.running_jobs()), 30)
-        where = sorted(jobs.values())
-        check("jobs run on both hosts (1 + 2 slots)", where == ["all.q@node1", "all.q@node2", "all.q@node2"], str(where))
         outfile = os.path.join(tmp, "hostname.out")
         cell.sge("qsub", "-sync", "y", "-b", "y", "-o", outfile, "-j", "y", "-l", "hostname=node2", "/usr/bin/hostname")
         check("a job sees its exec host's name", open(outfile).read().strip() == "node2")
+        for i in range(3):
+            cell.sge("qsub", "-N", f"s{i}", "-b", "y", "-o", "/dev/null", "-j", "y", "/bin/sleep", "120")
+        jobs = wait_for("3 running jobs", lambda: (lambda r: r if len(r) == 3 else None)(cell.running_jobs()), 30)
+        where = sorted(jobs.values())
+        check("jobs run on both hosts (1 + 2 slots)", where == ["all.q@node1", "all.q@node2", "all.q@node2"], str(where))
 
         # Remove node1 like sqswatcher: disable, kill its job, unreference it, stop its execd, unregister.
         job_on_node1 = [j for j, qi in jobs.items() if qi == "all.q@node1"][0]

@@ -4,10 +4,15 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <cstring>
+#include <limits>
 
 namespace ebbflow::sim {
 namespace {
+
+// Larger magnitudes than any SWF field holds (seconds, KB, ids) and still exact in a double.
+constexpr double kMaxField = 1e15;
 
 // Parses one integer field; SWF fields are integers, but a few logs write "-1.0" or "12.5".
 bool parse_field(const char*& p, const char* end, double& out) {
@@ -15,8 +20,15 @@ bool parse_field(const char*& p, const char* end, double& out) {
   if (p >= end) return false;
   auto [next, ec] = std::from_chars(p, end, out);
   if (ec != std::errc()) return false;
+  // "inf", "nan" and huge values would make the integer conversions below undefined.
+  if (!std::isfinite(out) || std::fabs(out) > kMaxField) return false;
   p = next;
   return true;
+}
+
+// Processor counts become ints: larger ones are out of range, not a job.
+bool fits_int(double v) {
+  return v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max();
 }
 
 void read_header(const char* p, const char* end, Trace& trace) {
@@ -25,7 +37,7 @@ void read_header(const char* p, const char* end, Trace& trace) {
   if (hit == end) return;
   const char* q = hit + sizeof(kKey) - 1;
   double v = 0;
-  if (parse_field(q, end, v)) trace.max_procs = static_cast<int>(v);
+  if (parse_field(q, end, v) && fits_int(v)) trace.max_procs = static_cast<int>(v);
 }
 
 }  // namespace
@@ -53,6 +65,9 @@ Result<Trace> parse_swf(const std::string& text, const std::string& source) {
         return make_error(ErrorKind::kInvalidInput, "ParseError",
                           source + ":" + std::to_string(line_no) + ": a job line needs 18 numeric fields (found " +
                               std::to_string(n) + (q != eol ? " and trailing text" : "") + ")");
+      if (!fits_int(f[4]) || !fits_int(f[7]))
+        return make_error(ErrorKind::kInvalidInput, "ParseError",
+                          source + ":" + std::to_string(line_no) + ": processor count out of range");
       TraceJob job;
       job.id = static_cast<int64_t>(f[0]);
       job.submit = static_cast<int64_t>(f[1]);

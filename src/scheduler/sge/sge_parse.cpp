@@ -1,9 +1,9 @@
 // Parsers for qstat -xml and qconf replies; see sge_parse.h.
 #include "scheduler/sge/sge_parse.h"
 
+#include <algorithm>
 #include <charconv>
 #include <pugixml.hpp>
-#include <regex>
 #include <sstream>
 
 #include "scheduler/sge/host_name.h"
@@ -83,22 +83,24 @@ Status walk(const pugi::xml_node& node, const char* name, F&& visit) {
 }  // namespace
 
 int SgeJob::task_count() const {
+  // Capped: a corrupt or hostile range must not overflow (SGE's own max_aj_tasks is 75000).
+  constexpr long long kMaxTasks = 1000000;
   if (tasks.empty()) return 1;
-  int total = 0;
+  long long total = 0;
   std::stringstream parts(tasks);
   std::string part;
-  while (std::getline(parts, part, ',')) {
-    int first = 0, last = 0, step = 1;
+  while (std::getline(parts, part, ',') && total < kMaxTasks) {
+    long long first = 0, last = 0, step = 1;
     char dash = 0, colon = 0;
     std::stringstream range(part);
     if (range >> first >> dash >> last >> colon >> step && dash == '-' && colon == ':' &&
         step > 0 && last >= first) {
-      total += (last - first) / step + 1;
+      total += std::min((last - first) / step + 1, kMaxTasks);
     } else {
       total += 1;  // a single index (or something we do not understand: count it once)
     }
   }
-  return total < 1 ? 1 : total;
+  return static_cast<int>(std::clamp(total, 1LL, kMaxTasks));
 }
 
 Result<std::vector<SgeHost>> parse_qstat_hosts(const std::string& xml, const std::string& command) {
@@ -165,40 +167,67 @@ const char* qconf_flag(QconfHostOp op) {
   return "";
 }
 
-QconfLine classify_qconf_line(QconfHostOp op, const std::string& raw) {
-  // Success patterns per operation (reference 3.4, sge-local-cluster.md section 4); group 1 is
-  // the host. A name may be printed as a FQDN of the short name we passed.
-  static const std::regex add_admin[] = {std::regex(R"(^(\S+) added to administrative host list$)"),
-                                         std::regex(R"re(^adminhost "([^"]*)" already exists$)re")};
-  static const std::regex add_submit[] = {std::regex(R"(^(\S+) added to submit host list$)"),
-                                          std::regex(R"re(^submithost "([^"]*)" already exists$)re")};
-  static const std::regex rm_admin[] = {
-      std::regex(R"re(^\S+ removed "([^"]*)" from administrative host list$)re"),
-      std::regex(R"re(^denied: administrative host "([^"]*)" does not exist$)re")};
-  static const std::regex rm_submit[] = {
-      std::regex(R"re(^\S+ removed "([^"]*)" from submit host list$)re"),
-      std::regex(R"re(^denied: submit host "([^"]*)" does not exist$)re")};
-  static const std::regex rm_exec[] = {
-      std::regex(R"re(^\S+ removed "([^"]*)" from execution host list$)re"),
-      std::regex(R"re(^denied: execution host "([^"]*)" does not exist$)re")};
-  static const std::regex quoted(R"re("([^"]*)")re");
+namespace {
 
-  const std::regex* patterns = add_admin;
+bool starts_with(const std::string& s, const std::string& p) { return s.compare(0, p.size(), p) == 0; }
+bool ends_with(const std::string& s, const std::string& p) {
+  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
+}
+
+// `<prefix><host><suffix>` -> host (non-empty, without '"' or, when `one_word`, spaces); "" when
+// the line has another shape.
+std::string between(const std::string& line, const std::string& prefix, const std::string& suffix,
+                    bool one_word = false) {
+  if (line.size() <= prefix.size() + suffix.size() || !starts_with(line, prefix) || !ends_with(line, suffix)) {
+    return {};
+  }
+  std::string host = line.substr(prefix.size(), line.size() - prefix.size() - suffix.size());
+  if (host.find('"') != std::string::npos || (one_word && host.find(' ') != std::string::npos)) return {};
+  return host;
+}
+
+// "<who> removed "<host>" from <list>" (who: one word, e.g. root@sgemaster).
+std::string removed_from(const std::string& line, const std::string& list) {
+  size_t space = line.find(' ');
+  if (space == 0 || space == std::string::npos) return {};
+  return between(line.substr(space), " removed \"", "\" from " + list);
+}
+
+}  // namespace
+
+QconfLine classify_qconf_line(QconfHostOp op, const std::string& raw) {
+  // Success replies per operation (reference 3.4, sge-local-cluster.md section 4; measured on
+  // SGE 8.1.9). Matched by hand, not with std::regex, whose recursion a long line can overflow.
+  const std::string line = trim(raw);
+  std::string host;
   switch (op) {
-    case QconfHostOp::kAddAdmin: patterns = add_admin; break;
-    case QconfHostOp::kAddSubmit: patterns = add_submit; break;
-    case QconfHostOp::kRemoveAdmin: patterns = rm_admin; break;
-    case QconfHostOp::kRemoveSubmit: patterns = rm_submit; break;
-    case QconfHostOp::kRemoveExec: patterns = rm_exec; break;
+    case QconfHostOp::kAddAdmin:
+      host = between(line, "", " added to administrative host list", /*one_word=*/true);
+      if (host.empty()) host = between(line, "adminhost \"", "\" already exists");
+      break;
+    case QconfHostOp::kAddSubmit:
+      host = between(line, "", " added to submit host list", /*one_word=*/true);
+      if (host.empty()) host = between(line, "submithost \"", "\" already exists");
+      break;
+    case QconfHostOp::kRemoveAdmin:
+      host = removed_from(line, "administrative host list");
+      if (host.empty()) host = between(line, "denied: administrative host \"", "\" does not exist");
+      break;
+    case QconfHostOp::kRemoveSubmit:
+      host = removed_from(line, "submit host list");
+      if (host.empty()) host = between(line, "denied: submit host \"", "\" does not exist");
+      break;
+    case QconfHostOp::kRemoveExec:
+      host = removed_from(line, "execution host list");
+      if (host.empty()) host = between(line, "denied: execution host \"", "\" does not exist");
+      break;
   }
-  std::string line = trim(raw);
-  std::smatch m;
-  for (int i = 0; i < 2; ++i) {
-    if (std::regex_match(line, m, patterns[i])) return {QconfLine::Kind::kSuccess, m[1].str()};
-  }
+  if (!host.empty()) return {QconfLine::Kind::kSuccess, host};
   // Any other line that names a host is a refusal for it: can't resolve hostname "x",
   // Host object "x" is still referenced in cluster queue "all.q"., denied: ... "x" ...
-  if (std::regex_search(line, m, quoted)) return {QconfLine::Kind::kFailure, m[1].str()};
+  size_t open = line.find('"');
+  size_t close = open == std::string::npos ? open : line.find('"', open + 1);
+  if (close != std::string::npos) return {QconfLine::Kind::kFailure, line.substr(open + 1, close - open - 1)};
   return {QconfLine::Kind::kUnrelated, ""};
 }
 

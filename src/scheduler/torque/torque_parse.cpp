@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <charconv>
 #include <pugixml.hpp>
-#include <regex>
 #include <sstream>
 
 namespace ebbflow::torque {
@@ -64,6 +63,22 @@ Result<std::optional<int>> optional_int(const pugi::xml_node& parent, const char
   auto n = to_int(value);
   if (!n) return parse_error(command, std::string(child) + " of " + where + " is not a count: \"" + value + "\"");
   return std::optional<int>(*n);
+}
+
+// "qmgr obj=<host> svr=<server>: <message>" -> host, message (by hand, not std::regex, whose
+// recursion a long line can overflow).
+bool split_qmgr_line(const std::string& line, std::string& host, std::string& message) {
+  const std::string prefix = "qmgr obj=";
+  if (line.compare(0, prefix.size(), prefix) != 0) return false;
+  size_t svr = line.find(" svr=", prefix.size());
+  if (svr == std::string::npos || svr == prefix.size()) return false;
+  size_t colon = line.find(": ", svr + 5);
+  if (colon == std::string::npos || colon == svr + 5) return false;
+  std::string server = line.substr(svr + 5, colon - svr - 5);
+  if (server.find_first_of(" \t") != std::string::npos) return false;
+  host = line.substr(prefix.size(), svr - prefix.size());
+  message = trim(line.substr(colon + 2));
+  return true;
 }
 
 }  // namespace
@@ -149,7 +164,6 @@ Result<std::vector<TorqueJob>> parse_qstat_jobs(const std::string& output, const
 
 QmgrOutcome parse_qmgr_reply(const std::vector<std::string>& hosts, const std::string& output,
                              const std::vector<std::string>& ignored) {
-  static const std::regex line_re(R"(^qmgr obj=(.*) svr=\S+: (.*)$)");
   QmgrOutcome out;
   std::vector<std::string> why(hosts.size());
   std::stringstream lines(output);
@@ -157,15 +171,13 @@ QmgrOutcome parse_qmgr_reply(const std::vector<std::string>& hosts, const std::s
   while (std::getline(lines, line)) {
     line = trim(line);
     if (line.empty()) continue;
-    std::smatch m;
-    if (!std::regex_match(line, m, line_re)) {
+    std::string host, error;
+    if (!split_qmgr_line(line, host, error)) {
       // Not a per-node error: qmgr itself failed (server down, bad statement).
       out.failed = hosts;
       for (const std::string& h : hosts) out.messages.push_back(h + ": qmgr: " + line);
       return out;
     }
-    const std::string host = m[1].str();
-    const std::string error = trim(m[2].str());
     if (std::find(ignored.begin(), ignored.end(), error) != ignored.end()) continue;
     for (size_t i = 0; i < hosts.size(); ++i) {
       if (hosts[i] == host && why[i].empty()) why[i] = error;

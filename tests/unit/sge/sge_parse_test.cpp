@@ -148,6 +148,10 @@ TEST(SgeParseJobs, TaskRanges) {
   EXPECT_EQ(job.task_count(), 4);
   job.tasks = "12";
   EXPECT_EQ(job.task_count(), 1);
+  job.tasks = "1-2000000000:1,1-2000000000:1";  // capped, never overflows
+  EXPECT_EQ(job.task_count(), 1000000);
+  job.tasks = "9-3:1";  // nonsense range: counted once
+  EXPECT_EQ(job.task_count(), 1);
 }
 
 TEST(SgeParse, BadXmlIsInvalidInputNamingTheCommand) {
@@ -263,6 +267,26 @@ TEST(QconfLineClassify, ExactPatterns) {
             QconfLine::Kind::kFailure);
   EXPECT_EQ(classify_qconf_line(QconfHostOp::kAddAdmin, "no host named here").kind,
             QconfLine::Kind::kUnrelated);
+}
+
+TEST(QconfReply, VeryLongLinesAreHandled) {
+  // A 1 MB line (no std::regex recursion to overflow the stack).
+  const std::string host(1 << 20, 'a');
+  auto o = parse_qconf_reply(QconfHostOp::kAddAdmin, {"a"}, host + " added to administrative host list\n");
+  EXPECT_EQ(o.failed, (std::vector<std::string>{"a"}));
+  o = parse_qconf_reply(QconfHostOp::kRemoveExec, {"n1"}, "root@m removed \"n1\" from execution host list" + host);
+  EXPECT_EQ(o.failed, (std::vector<std::string>{"n1"}));
+}
+
+TEST(QconfLineClassify, ShapesThatLookAlmostRight) {
+  EXPECT_EQ(classify_qconf_line(QconfHostOp::kAddAdmin, "two words added to administrative host list").kind,
+            QconfLine::Kind::kUnrelated);
+  EXPECT_EQ(classify_qconf_line(QconfHostOp::kAddAdmin, " added to administrative host list").kind,
+            QconfLine::Kind::kUnrelated);
+  EXPECT_EQ(classify_qconf_line(QconfHostOp::kRemoveAdmin, "removed \"x\" from administrative host list").kind,
+            QconfLine::Kind::kFailure);  // no "who": not the success shape, but it names x
+  EXPECT_EQ(classify_qconf_line(QconfHostOp::kRemoveAdmin, "  root@m removed \"x\" from administrative host list  ").kind,
+            QconfLine::Kind::kSuccess);
 }
 
 }  // namespace

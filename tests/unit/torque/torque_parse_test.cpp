@@ -176,5 +176,22 @@ TEST(QmgrReply, HostNamesMatchExactly) {
   EXPECT_EQ(o.succeeded, kHosts);
 }
 
+TEST(QmgrReply, LineShapes) {
+  // Another server name is fine; a missing server, missing message separator or a server with
+  // a space is not a per-node line (every host fails).
+  EXPECT_EQ(parse_qmgr_reply({"a"}, "qmgr obj=a svr=head: Error", qmgr_create_ignored()).failed, (Strings{"a"}));
+  EXPECT_EQ(parse_qmgr_reply({"a", "b"}, "qmgr obj=a svr=: Error", qmgr_create_ignored()).failed, (Strings{"a", "b"}));
+  EXPECT_EQ(parse_qmgr_reply({"a", "b"}, "qmgr obj=a svr=default Error", qmgr_create_ignored()).failed,
+            (Strings{"a", "b"}));
+  EXPECT_EQ(parse_qmgr_reply({"a", "b"}, "qmgr obj=a svr=de fault: Error", qmgr_create_ignored()).failed,
+            (Strings{"a", "b"}));
+  // Surrounding blank lines and spaces around the message are tolerated.
+  EXPECT_EQ(parse_qmgr_reply({"a"}, "\nqmgr obj=a svr=default:   Node name already exists  \n\n", qmgr_create_ignored())
+                .succeeded,
+            (Strings{"a"}));
+  const std::string huge(1 << 20, 'x');
+  EXPECT_EQ(parse_qmgr_reply({"a"}, "qmgr obj=a svr=default: " + huge, qmgr_create_ignored()).failed, (Strings{"a"}));
+}
+
 }  // namespace
 }  // namespace ebbflow::torque

@@ -260,6 +260,94 @@ nlohmann::json LocalCloud::state_json() const {
   return out;
 }
 
+Result<std::vector<std::string>> LocalCloud::launch_from_template(const std::string& template_name, int count,
+                                                                  const Tags& extra_tags, int64_t now) {
+  std::lock_guard lock(mu_);
+  auto lt = templates_.find(template_name);
+  if (lt == templates_.end()) {
+    return make_error(ErrorKind::kNotFound, "InvalidLaunchTemplateName.NotFoundException",
+                      "The specified launch template, with template name " + template_name + ", does not exist.");
+  }
+  const std::string type = lt->second.instance_type.empty() ? "t3.micro" : lt->second.instance_type;
+  if (auto fault = faults_.on_launch(type)) {
+    persist_faults();
+    return make_error(ErrorKind::kBackOff, fault->code, fault->message);
+  }
+  Tags tags = lt->second.instance_tags;
+  for (const auto& [k, v] : extra_tags) tags[k] = v;
+  tags["aws:ec2launchtemplate:id"] = lt->second.id;
+  tags["aws:ec2launchtemplate:version"] = "1";
+  std::string reservation = "r-" + random_hex(17);
+  std::vector<Instance*> launched;
+  for (int n = 0; n < count; ++n) {
+    auto ip = pool_.allocate([this](const std::string& a) { return address_in_use(a); });
+    if (!ip.ok()) {
+      for (Instance* i : launched) instances_.erase(i->id);
+      return make_error(ErrorKind::kBackOff, "InsufficientInstanceCapacity",
+                        "There are not enough free addresses in " + pool_.cidr() + " for " + std::to_string(count) +
+                            " instance(s).");
+    }
+    Instance inst;
+    inst.id = "i-" + random_hex(17);
+    inst.instance_type = type;
+    inst.private_ip = *ip;
+    inst.private_dns_name = private_dns_name(*ip);
+    inst.launch_time = now;
+    inst.state_changed_at = now;
+    inst.launch_template_name = lt->second.name;
+    inst.launch_template_id = lt->second.id;
+    inst.tags = tags;
+    inst.launch_index = n;
+    inst.reservation_id = reservation;
+    launched.push_back(&(instances_[inst.id] = std::move(inst)));
+  }
+  std::vector<const Instance*> changed;
+  std::vector<std::string> ids;
+  bool faults_used = false;
+  for (Instance* i : launched) {
+    bool never_bootstrap = faults_.on_instance_start(type);
+    faults_used = faults_used || never_bootstrap;
+    if (auto s = start_process(*i, never_bootstrap ? "exec sleep infinity\n" : lt->second.user_data); !s.ok()) {
+      set_terminated(*i, kReasonInternalError, now);
+    } else {
+      i->state = kRunning;
+    }
+    changed.push_back(i);
+    ids.push_back(i->id);
+  }
+  persist(changed);
+  if (faults_used) persist_faults();
+  return ids;
+}
+
+void LocalCloud::terminate(const std::vector<std::string>& ids, int64_t now) {
+  std::lock_guard lock(mu_);
+  std::vector<const Instance*> changed;
+  for (const auto& id : ids) {
+    auto it = instances_.find(id);
+    if (it == instances_.end() || it->second.state == kTerminated) continue;
+    begin_shutdown(it->second, kReasonUserShutdown, now);
+    changed.push_back(&it->second);
+  }
+  persist(changed);
+}
+
+std::map<std::string, std::string> LocalCloud::instance_states(const std::vector<std::string>& ids) const {
+  std::lock_guard lock(mu_);
+  std::map<std::string, std::string> out;
+  for (const auto& id : ids) {
+    if (auto it = instances_.find(id); it != instances_.end()) out[id] = it->second.state;
+  }
+  return out;
+}
+
+std::optional<LaunchTemplate> LocalCloud::launch_template(const std::string& name) const {
+  std::lock_guard lock(mu_);
+  auto it = templates_.find(name);
+  if (it == templates_.end()) return std::nullopt;
+  return it->second;
+}
+
 std::optional<Instance> LocalCloud::live_instance(const std::string& id) const {
   std::lock_guard lock(mu_);
   auto it = instances_.find(id);

@@ -70,6 +70,18 @@ class LocalCloud {
   std::optional<Instance> live_instance(const std::string& id) const;
   std::string region() const { return options_.region; }
 
+  // For the Auto Scaling service (autoscaling_service.h), which drives EC2 from inside the cloud.
+  // Launches `count` instances from launch template `template_name` as RunInstances with that
+  // template does (fail-launch and never-bootstrap faults apply; all or nothing), adding
+  // `extra_tags` to the template's instance tags. Returns the new instance ids.
+  Result<std::vector<std::string>> launch_from_template(const std::string& template_name, int count,
+                                                        const Tags& extra_tags, int64_t now);
+  // As TerminateInstances (user-initiated shutdown); unknown or already terminated ids are skipped.
+  void terminate(const std::vector<std::string>& ids, int64_t now);
+  // The EC2 state name of each id that is still known (purged ids are absent from the map).
+  std::map<std::string, std::string> instance_states(const std::vector<std::string>& ids) const;
+  std::optional<LaunchTemplate> launch_template(const std::string& name) const;
+
  private:
   LocalCloud(CloudOptions options, std::unique_ptr<CloudStore> store, AddressPool pool);
 

@@ -13,10 +13,14 @@
 #include <thread>
 
 #include "aws/sigv4.h"
+#include "cloud/autoscaling_service.h"
+#include "cloud/autoscaling_xml.h"
 #include "cloud/event_log.h"
 #include "cloud/imds.h"
 #include "cloud/imds_credentials.h"
 #include "cloud/local_cloud.h"
+#include "cloud/queue_service.h"
+#include "cloud/table_service.h"
 #include "cloud/state_files.h"
 
 namespace ebbflow::cloud {
@@ -51,6 +55,9 @@ struct Context {
   ServeOptions options;
   CloudCredentials creds;
   std::unique_ptr<LocalCloud> cloud;
+  std::unique_ptr<AutoScalingService> autoscaling;
+  std::unique_ptr<QueueService> queues;  // SQS
+  std::unique_ptr<TableService> tables;  // DynamoDB
   ImdsTokens imds_tokens;
   RoleCredentialStore role_creds;  // instance-role credentials handed out through IMDS
   EventLog* log = nullptr;
@@ -98,6 +105,98 @@ void handle_ec2(Context& ctx, const httplib::Request& req, httplib::Response& re
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   ctx.log->write({{"event", "request"}, {"action", params.get_or("Action", "")}, {"status", reply.http_status},
                   {"ms", ms}, {"request_id", rid}});
+}
+
+// The service of the SigV4 credential scope ("ec2", "autoscaling", "sqs", ...) named in the
+// Authorization header ("... Credential=AKID/DATE/REGION/SERVICE/aws4_request, ..."), or in
+// X-Amz-Credential for a presigned GET; "" when there is none. Only routes the request:
+// the chosen handler still verifies the signature for that service.
+std::string scope_service(const httplib::Request& req) {
+  std::string cred;
+  std::string auth = req.get_header_value("Authorization");
+  if (auto at = auth.find("Credential="); at != std::string::npos) {
+    cred = auth.substr(at + 11, auth.find_first_of(", ", at) - at - 11);
+  } else {
+    cred = req.get_param_value("X-Amz-Credential");
+  }
+  // AKID/DATE/REGION/SERVICE/aws4_request: the fourth '/'-separated field.
+  size_t pos = 0;
+  for (int i = 0; i < 3 && pos != std::string::npos; ++i) {
+    pos = cred.find('/', pos);
+    if (pos != std::string::npos) ++pos;
+  }
+  if (pos == std::string::npos) return "";
+  return cred.substr(pos, cred.find('/', pos) - pos);
+}
+
+// The Auto Scaling Query API (SigV4 service "autoscaling"); errors in its <ErrorResponse> shape.
+void handle_autoscaling(Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  auto start = std::chrono::steady_clock::now();
+  std::string rid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" +
+                    random_hex(12);
+  QueryParams params = QueryParams::parse(req.method == "GET" ? signable(req).query : req.body);
+  AsgReply reply;
+  if (auto err = ctx.authenticate(req, "autoscaling")) {
+    reply = {auth_status(err->code) == 401 ? 403 : 400, render_asg_error(err->code, err->message, rid)};
+  } else {
+    reply = ctx.autoscaling->handle(params, unix_now(), rid);
+  }
+  res.status = reply.http_status;
+  res.set_header("x-amzn-RequestId", rid);
+  res.set_content(reply.body, "text/xml");
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  ctx.log->write({{"event", "request"}, {"service", "autoscaling"}, {"action", params.get_or("Action", "")},
+                  {"status", reply.http_status}, {"ms", ms}, {"request_id", rid}});
+}
+
+int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// SQS and DynamoDB: AWS JSON 1.0 (POST /, X-Amz-Target "<prefix>.<Operation>", JSON in and out).
+// A ReceiveMessage long poll waits inside QueueService with its lock released.
+void handle_json_service(Context& ctx, const std::string& service, const httplib::Request& req,
+                         httplib::Response& res) {
+  auto start = std::chrono::steady_clock::now();
+  std::string rid = random_hex(8) + "-" + random_hex(4) + "-" + random_hex(4) + "-" + random_hex(4) + "-" +
+                    random_hex(12);
+  const std::string prefix = service == "sqs" ? "AmazonSQS." : "DynamoDB_20120810.";
+  std::string target = req.get_header_value("X-Amz-Target");
+  std::string op = target.rfind(prefix, 0) == 0 ? target.substr(prefix.size()) : "";
+  JsonReply reply;
+  if (auto err = ctx.authenticate(req, service)) {
+    reply = json_error_reply("com.amazon.coral.service#" + err->code, err->message,
+                             service == "sqs" ? err->code + ";Sender" : "", auth_status(err->code) == 401 ? 403 : 400);
+  } else if (req.method != "POST" || op.empty()) {
+    reply = json_error_reply("com.amazon.coral.service#UnknownOperationException",
+                             "expected POST with X-Amz-Target " + prefix + "<Operation>, got '" + target + "'");
+  } else {
+    auto body = nlohmann::json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+    if (body.is_discarded()) {
+      reply = json_error_reply("com.amazon.coral.service#SerializationException", "the body is not valid JSON");
+    } else if (service == "sqs") {
+      reply = ctx.queues->handle_blocking(op, body, unix_now_ms);
+    } else {
+      reply = ctx.tables->handle(op, body, unix_now());
+    }
+  }
+  res.status = reply.http_status;
+  res.set_header("x-amzn-RequestId", rid);
+  for (const auto& [k, v] : reply.headers) res.set_header(k, v);
+  res.set_content(reply.body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
+                  "application/x-amz-json-1.0");
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  ctx.log->write({{"event", "request"}, {"service", service}, {"action", op}, {"status", reply.http_status},
+                  {"ms", ms}, {"request_id", rid}});
+}
+
+// POST/GET /: the AWS services, told apart by the credential scope's service.
+void handle_root(Context& ctx, const httplib::Request& req, httplib::Response& res) {
+  const std::string service = scope_service(req);
+  if (service == "autoscaling") return handle_autoscaling(ctx, req, res);
+  if (service == "sqs" || service == "dynamodb") return handle_json_service(ctx, service, req, res);
+  handle_ec2(ctx, req, res);
 }
 
 void json_reply(httplib::Response& res, int status, const nlohmann::json& body) {
@@ -184,6 +283,39 @@ void handle_imds(Context& ctx, const httplib::Request& req, httplib::Response& r
   res.set_content(*answer, "text/plain");
 }
 
+// Where Auto Scaling lifecycle notifications go: there is no SNS, so to the SQS queue named like
+// the topic, in an SNS envelope (QueueService::publish_to_topic); also noted in cloud.log.
+AsgNotificationSink autoscaling_sink(Context& ctx) {
+  return [&ctx](const std::string& topic, const std::string& subject, const std::string& message, int64_t now) {
+    nlohmann::json entry = {{"event", "autoscaling-notification"}, {"topic", topic}, {"subject", subject}};
+    if (ctx.queues) {
+      if (auto s = ctx.queues->publish_to_topic(topic, subject, message, now); !s.ok()) {
+        entry["error"] = s.error().message;
+      }
+    }
+    ctx.log->write(std::move(entry));
+  };
+}
+
+// SQS (sqs.db) and DynamoDB (dynamodb.db), each with its own SQLite file in the state directory.
+Status open_json_services(Context& ctx, const std::string& endpoint) {
+  QueueServiceOptions qo;
+  qo.db_path = (fs::path(ctx.options.state_dir) / "sqs.db").string();
+  qo.endpoint = endpoint;
+  qo.region = ctx.options.region;
+  qo.log = [&ctx](const nlohmann::json& e) { ctx.log->write(e); };
+  auto queues = QueueService::open(qo);
+  if (!queues.ok()) return queues.error();
+  ctx.queues = std::move(*queues);
+  TableServiceOptions to;
+  to.db_path = (fs::path(ctx.options.state_dir) / "dynamodb.db").string();
+  to.region = ctx.options.region;
+  auto tables = TableService::open(to);
+  if (!tables.ok()) return tables.error();
+  ctx.tables = std::move(*tables);
+  return {};
+}
+
 int bind_port(httplib::Server& svr, const ServeOptions& o) {
   if (o.port != 0) return svr.bind_to_port("127.0.0.1", o.port) ? o.port : -1;
   if (o.preferred_port > 0 && svr.bind_to_port("127.0.0.1", o.preferred_port)) return o.preferred_port;
@@ -230,9 +362,20 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
   auto cloud = LocalCloud::open(co, unix_now());
   if (!cloud.ok()) return cloud.error();
   ctx.cloud = std::move(*cloud);
+  AutoScalingOptions asg_options;
+  asg_options.state_dir = options.state_dir;
+  asg_options.region = ctx.options.region;
+  auto autoscaling = AutoScalingService::open(asg_options, ctx.cloud.get(), {},
+                                              [&log](nlohmann::json e) { log.write(std::move(e)); });
+  if (!autoscaling.ok()) return autoscaling.error();
+  ctx.autoscaling = std::move(*autoscaling);
+  if (auto s = open_json_services(ctx, endpoint); !s.ok()) return s;
+  ctx.autoscaling->set_sink(autoscaling_sink(ctx));
+  // Long polls (ReceiveMessage, up to 20 s) each hold a worker: more than httplib's default 8.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
 
-  svr.Post("/", [&](const httplib::Request& q, httplib::Response& r) { handle_ec2(ctx, q, r); });
-  svr.Get("/", [&](const httplib::Request& q, httplib::Response& r) { handle_ec2(ctx, q, r); });
+  svr.Post("/", [&](const httplib::Request& q, httplib::Response& r) { handle_root(ctx, q, r); });
+  svr.Get("/", [&](const httplib::Request& q, httplib::Response& r) { handle_root(ctx, q, r); });
   svr.Post(R"(/_ebbflow/([a-z-]+))", [&](const httplib::Request& q, httplib::Response& r) { handle_admin(ctx, q, r); });
   svr.Get(R"(/_ebbflow/(state))", [&](const httplib::Request& q, httplib::Response& r) { handle_admin(ctx, q, r); });
   // IMDS is answered before routing: the token PUT usually has no body and no Content-Length
@@ -265,6 +408,7 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
     while (!stopping) {
       lock.unlock();
       ctx.cloud->tick(unix_now());
+      ctx.autoscaling->tick(unix_now());
       lock.lock();
       stop_cv.wait_for(lock, std::chrono::milliseconds(250), [&] { return stopping.load(); });
     }
@@ -273,6 +417,7 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
     int sig = 0;
     sigwait(&stop_signals, &sig);
     log.write({{"event", "stop"}, {"signal", sig}});
+    if (ctx.queues) ctx.queues->shutdown();  // end long polls, so the workers can be joined
     svr.stop();
   });
 

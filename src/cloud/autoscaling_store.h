@@ -1,0 +1,34 @@
+// Durable Auto Scaling state: one table in its own SQLite file (autoscaling.db in the state
+// directory), one row per group holding the group as JSON (members and notification
+// configurations included). Its own file, so its writes never wait on the EC2 store's.
+// Not thread-safe (AutoScalingService locks).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "cloud/autoscaling_model.h"
+#include "util/result.h"
+
+struct sqlite3;
+
+namespace ebbflow::cloud {
+
+class AsgStore {
+ public:
+  static Result<std::unique_ptr<AsgStore>> open(const std::string& path);
+  ~AsgStore();
+  AsgStore(const AsgStore&) = delete;
+  AsgStore& operator=(const AsgStore&) = delete;
+
+  Status put(const AsgGroup& g);  // upsert
+  Status remove(const std::string& name);
+  Result<std::vector<AsgGroup>> load();
+
+ private:
+  explicit AsgStore(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace ebbflow::cloud

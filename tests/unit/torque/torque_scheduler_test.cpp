@@ -132,6 +132,21 @@ TEST(TorqueScheduler, RequiredNodesFromRecordedOutput) {
   EXPECT_EQ(*torque.required_nodes({4, 0}, 8), 3);
 }
 
+TEST(TorqueScheduler, RequiredNodesReferencePendingMix) {
+  // test_get_pending_jobs_info[mix]: with max 5 slots the 1:ppn=2+1:ppn=6 job is dropped.
+  const std::string jobs = qstat_xml(job("149.s", "Q", "<nodes>1:ppn=2+1:ppn=5</nodes><nodect>2</nodect>") +
+                                     job("150.s", "Q", "<ncpus>4</ncpus>") +
+                                     job("151.s", "Q", "<nodes>1:ppn=2+1:ppn=6</nodes><nodect>2</nodect>"));
+  ScriptedRunner runner;
+  runner.answers.push_back(exited(0, jobs));
+  runner.answers.push_back(exited(0, jobs));
+  TorqueScheduler torque(runner, TorqueSettings{});
+  // 5-slot nodes: 149 takes 2 + 5 on two nodes, 150's 4 slots need a third.
+  EXPECT_EQ(*torque.required_nodes({5, 0}, 10), 3);
+  // 4-slot nodes: only 150 can ever run.
+  EXPECT_EQ(*torque.required_nodes({4, 0}, 10), 1);
+}
+
 TEST(TorqueScheduler, HasPendingJobs) {
   ScriptedRunner runner;
   runner.answers.push_back(exited(0, qstat_xml(job("1.s", "Q", "<nodes>1:ppn=2</nodes>"))));

@@ -74,7 +74,9 @@ def sh(*args, check=True):
 
 
 def aws(*args):
-    return json.loads(sh("aws", *args, "--output", "json").stdout or "{}")
+    # --endpoint-url explicitly: older botocore ignores AWS_ENDPOINT_URL for some services (sqs).
+    endpoint = cluster_env()["AWS_ENDPOINT_URL"]
+    return json.loads(sh("aws", "--endpoint-url", endpoint, *args, "--output", "json").stdout or "{}")
 
 
 def status():
@@ -262,6 +264,7 @@ def main():
     p = run(BIN, "cluster", "create", "-c", cfg, "--name", NAME, check=False, timeout=240)
     if p.returncode != 0:
         print(f"FAIL create: {p.stderr.strip()}")
+        run(BIN, "cluster", "delete", NAME, check=False, timeout=240)  # stops what create started
         shutil.rmtree(HOME, ignore_errors=True)
         return 1
     try:

@@ -100,6 +100,13 @@ Result<std::vector<std::string>> projection(const json& req) {
   return out;
 }
 
+// A positive "Limit", else `fallback`.
+size_t limit_param(const json& req, size_t fallback) {
+  auto it = req.find("Limit");
+  if (it == req.end() || !it->is_number_integer() || it->get<int64_t>() < 1) return fallback;
+  return static_cast<size_t>(it->get<int64_t>());
+}
+
 json project(const json& item, const std::vector<std::string>& names) {
   if (names.empty()) return item;
   json out = json::object();
@@ -236,7 +243,7 @@ struct TableService::Impl {
 
   Result<json> list_tables(const json& req) {
     std::string start = req.value("ExclusiveStartTableName", "");
-    size_t limit = req.contains("Limit") && req["Limit"].is_number_unsigned() ? req["Limit"].get<size_t>() : 100;
+    size_t limit = limit_param(req, 100);
     json names = json::array();
     std::string last;
     for (auto it = tables.upper_bound(start); it != tables.end(); ++it) {
@@ -351,7 +358,7 @@ struct TableService::Impl {
     if (!t.ok()) return t.error();
     auto names = projection(req);
     if (!names.ok()) return names.error();
-    size_t limit = req.contains("Limit") && req["Limit"].is_number_unsigned() ? req["Limit"].get<size_t>() : SIZE_MAX;
+    size_t limit = limit_param(req, SIZE_MAX);
     auto it = (*t)->items.begin();
     if (req.contains("ExclusiveStartKey")) {
       auto start = key_of(**t, req["ExclusiveStartKey"], true);

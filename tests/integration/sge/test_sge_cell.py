@@ -100,6 +100,41 @@ class Cell:
                       any(v.get("name") == "arch_string" and v.text not in (None, "-") for v in h.iter("hostvalue")))
 
 
+def crash_recovery(tmp, runners):
+    """State lost mid-flight (cell.json and host records gone, the runner killed, its execd
+    orphaned): `sge-cell stop` still finds and stops everything by the cell's derived names."""
+    root = os.path.join(tmp, "c2")
+    os.makedirs(root)
+    cell = Cell(root)
+    run([BIN, "sge-cell", "create", "--cluster-dir", root])
+    run([BIN, "sge-cell", "start", "--cluster-dir", root])
+    info = json.load(open(os.path.join(root, "sge", "cell.json")))
+    qpid = int(open(os.path.join(root, "run", "sge_qmaster.pid")).read())
+    run([BIN, "sge-host", "prepare", "--cluster-dir", root, "--hostname", "node3"])
+    cell.sge("qconf", "-ah", "node3")
+    runners["node3"] = subprocess.Popen([BIN, "sge-host", "run", "--cluster-dir", root, "--hostname", "node3"],
+                                        start_new_session=True)
+    pid_file = os.path.join(root, "run", "sge_execd-node3.pid")
+    wait_for("execd of node3", lambda: os.path.exists(pid_file) and alive(int(open(pid_file).read())), 20)
+    execd = int(open(pid_file).read())
+    os.kill(runners["node3"].pid, signal.SIGKILL)  # the runner only: its execd lives on
+    runners["node3"].wait()
+    os.remove(os.path.join(root, "sge", "cell.json"))
+    shutil.rmtree(os.path.join(root, "sge", "hosts.d"))
+    run([BIN, "sge-cell", "stop", "--cluster-dir", root])
+    check("after lost state: qmaster gone", not alive(qpid))
+    check("after lost state: orphaned execd gone", wait_for_dead(execd))
+    check("after lost state: namespaces gone", not [n for n in netns_names() if n.startswith(info["cell"] + "-")])
+    check("after lost state: cell directory gone", not os.path.exists(os.path.join(SGE_ROOT, info["cell"])))
+
+
+def wait_for_dead(pid, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline and alive(pid):
+        time.sleep(0.2)
+    return not alive(pid)
+
+
 def main():
     if os.geteuid() != 0:
         print("SKIP: needs root (network namespaces)")
@@ -199,15 +234,19 @@ def main():
         check("runner of node2 exited", runners["node2"].wait(timeout=10) is not None)
         print(run([BIN, "sge-cell", "stop", "--cluster-dir", root]).stdout, end="")
         check("stop is idempotent", True)
+        crash_recovery(tmp, runners)
     except Exception as e:  # noqa: BLE001 - reported as a failure, cleanup follows
         check(f"no exception ({type(e).__name__}: {e})", False)
     finally:
-        run([BIN, "sge-cell", "stop", "--cluster-dir", root], check_rc=False)
+        for r in (root, os.path.join(tmp, "c2")):
+            if os.path.isdir(r):
+                run([BIN, "sge-cell", "stop", "--cluster-dir", r], check_rc=False)
         for p in runners.values():
             if p.poll() is None:
                 os.killpg(p.pid, signal.SIGKILL)
                 p.wait()
-        left = sorted(os.path.relpath(os.path.join(d, f), root) for d, _, fs in os.walk(root) for f in fs)
+        left = sorted(os.path.relpath(os.path.join(d, f), tmp) for d, _, fs in os.walk(tmp) for f in fs
+                      if f != "hostname.out")
         shutil.rmtree(tmp, ignore_errors=True)
     check("no namespace left", netns_names() == before_netns, str(set(netns_names()) ^ set(before_netns)))
     check("no mount left", mounts() == before_mounts)

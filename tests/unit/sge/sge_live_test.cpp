@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "scheduler/sge/sge_scheduler.h"
@@ -36,7 +37,7 @@ class LiveCell {
     }
     char tmpl[] = "/tmp/ebbflow-sge-live.XXXXXX";
     if (!mkdtemp(tmpl)) {
-      why_not_ = "mkdtemp failed";
+      failure_ = "mkdtemp failed";
       return;
     }
     root_ = tmpl;
@@ -57,7 +58,7 @@ class LiveCell {
     std::ifstream log(root_ + "/setup.log");
     std::stringstream ss;
     ss << log.rdbuf();
-    why_not_ = "the cell did not come up: " + ss.str();
+    failure_ = "the cell did not come up: " + ss.str();
   }
   ~LiveCell() {
     if (pid_ > 0) {
@@ -74,12 +75,14 @@ class LiveCell {
     std::error_code ec;
     if (!root_.empty()) fs::remove_all(root_, ec);
   }
-  const std::string& why_not() const { return why_not_; }
+  const std::string& why_not() const { return why_not_; }   // preconditions missing: skip
+  const std::string& failure() const { return failure_; }   // the cell itself failed: fail
   std::string bin() const { return root_ + "/bin"; }
 
  private:
   std::string root_;
   std::string why_not_;
+  std::string failure_;
   pid_t pid_ = -1;
 };
 
@@ -96,6 +99,7 @@ void qsub(const LiveCell& cell, std::vector<std::string> args) {
 TEST(SgeLiveCell, AdapterAgainstARealQmaster) {
   LiveCell cell;
   if (!cell.why_not().empty()) GTEST_SKIP() << cell.why_not();
+  ASSERT_TRUE(cell.failure().empty()) << cell.failure();
   SubprocessRunner runner;
   SgeSettings settings;
   settings.bin_dir = cell.bin();

@@ -2,7 +2,9 @@
 #include "aws/aws_client.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -70,7 +72,47 @@ Error default_error(const HttpResponse& resp) {
   return make_error(kind, "Http" + std::to_string(resp.status), resp.body.substr(0, 512));
 }
 
+std::mutex g_observer_mu;
+std::shared_ptr<const AwsCallObserver> g_observer;  // guarded by g_observer_mu
+
+std::shared_ptr<const AwsCallObserver> process_observer() {
+  std::lock_guard<std::mutex> lock(g_observer_mu);
+  return g_observer;
+}
+
+// The value of "Action=" in a form body (values are percent-encoded; action names never need it).
+std::string form_action(const std::string& body) {
+  for (size_t start = 0; start <= body.size();) {
+    size_t end = body.find('&', start);
+    if (end == std::string::npos) end = body.size();
+    if (body.compare(start, 7, "Action=") == 0) return body.substr(start + 7, end - start - 7);
+    start = end + 1;
+  }
+  return "";
+}
+
 }  // namespace
+
+void set_process_call_observer(AwsCallObserver observer) {
+  auto next = observer ? std::make_shared<const AwsCallObserver>(std::move(observer)) : nullptr;
+  std::lock_guard<std::mutex> lock(g_observer_mu);
+  g_observer = std::move(next);
+}
+
+std::string aws_action_name(const std::string& method, const std::string& path, const std::string& body,
+                            const std::vector<std::pair<std::string, std::string>>& headers) {
+  for (const auto& [name, value] : headers) {
+    if (name.size() != 12) continue;
+    std::string lower;
+    for (char c : name) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == "x-amz-target") return value.substr(value.find('.') == std::string::npos ? 0 : value.find('.') + 1);
+  }
+  if (auto action = form_action(body); !action.empty()) return action;
+  size_t q = path.find('?');
+  if (q != std::string::npos)
+    if (auto action = form_action(path.substr(q + 1)); !action.empty()) return action;
+  return method + " " + path.substr(0, q);
+}
 
 bool is_throttling_code(const std::string& code) { return in(code, kThrottlingCodes); }
 bool is_expired_credentials_code(const std::string& code) {
@@ -114,6 +156,30 @@ Result<HttpResponse> AwsClient::attempt(const Credentials& creds, const std::str
 Result<HttpResponse> AwsClient::call(const std::string& method, const std::string& path,
                                      const std::string& content_type, const std::string& body,
                                      const std::vector<std::pair<std::string, std::string>>& extra_headers) {
+  std::shared_ptr<const AwsCallObserver> global;
+  const AwsCallObserver* observer = hooks_.on_call ? &hooks_.on_call : nullptr;
+  if (!observer && (global = process_observer())) observer = global.get();
+  AwsCallRecord record;
+  if (!observer) return call_counted(method, path, content_type, body, extra_headers, record);
+
+  const auto started = std::chrono::steady_clock::now();
+  Result<HttpResponse> result = call_counted(method, path, content_type, body, extra_headers, record);
+  record.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  record.service = service_;
+  record.action = aws_action_name(method, path, body, extra_headers);
+  record.ok = result.ok();
+  if (!result.ok()) {
+    record.error_code = result.error().code;
+    record.error_kind = result.error().kind;
+  }
+  (*observer)(record);
+  return result;
+}
+
+Result<HttpResponse> AwsClient::call_counted(const std::string& method, const std::string& path,
+                                             const std::string& content_type, const std::string& body,
+                                             const std::vector<std::pair<std::string, std::string>>& extra_headers,
+                                             AwsCallRecord& record) {
   const int max_attempts = std::max(1, config_.max_attempts);
   int last_retry_cost = 0;  // botocore gives back the last retry's cost on success, else 1
   bool refreshed = false;   // credentials re-fetched once after an expired-token reply
@@ -126,6 +192,8 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
       creds = std::move(loaded->credentials);
     }
     Result<HttpResponse> sent = attempt(creds, method, path, content_type, body, extra_headers);
+    ++record.attempts;
+    record.http_status = sent.ok() ? sent->status : 0;
     Error error;
     int cost = kRetryCost;
     if (!sent.ok()) {
@@ -136,6 +204,7 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
       return sent;
     } else {
       error = parse_error_(*sent);
+      if (is_throttling_code(error.code)) ++record.throttled_attempts;
       // Role credentials can expire between the cache's check and the service's: fetch new
       // ones and try again at once, without spending an attempt or retry quota.
       if (config_.credentials_provider && !refreshed && is_expired_credentials_code(error.code)) {

@@ -28,12 +28,39 @@
 
 namespace ebbflow::aws {
 
+// What one call() did, reported to an observer after its last attempt (for metrics).
+struct AwsCallRecord {
+  std::string service;     // signing name: "ec2", "sqs", "dynamodb", "autoscaling"
+  std::string action;      // "DescribeInstances" (Query "Action=") or "SendMessage" (X-Amz-Target)
+  bool ok = false;         // a 2xx reply was returned
+  int http_status = 0;     // of the last attempt; 0 when no HTTP response arrived
+  std::string error_code;  // of the returned error ("" when ok): "RequestLimitExceeded", "Timeout", ...
+  ErrorKind error_kind = ErrorKind::kInternal;  // meaningful only when !ok
+  int attempts = 0;        // HTTP attempts sent (0: credentials could not be loaded)
+  int throttled_attempts = 0;  // attempts answered with a throttling code
+  std::chrono::milliseconds duration{0};  // the whole call, back-off waits included
+};
+// Called once per call(), on the calling thread, after the result is known. It must be cheap
+// and thread-safe if clients on several threads share it; it must not call the client.
+using AwsCallObserver = std::function<void(const AwsCallRecord&)>;
+
 // Injection points for tests (defaults: system clock, real sleep, std::mt19937 jitter).
 struct AwsClientHooks {
   std::function<int64_t()> now;                            // Unix seconds, for X-Amz-Date
   std::function<void(std::chrono::milliseconds)> sleep;    // the back-off wait
   std::function<double()> random;                          // uniform in [0, 1)
+  // Optional, default off: this client's observer. When empty, the process-wide observer (if
+  // one is set) is told instead, so daemons can count calls of clients built by factories.
+  AwsCallObserver on_call;
 };
+
+// The process-wide call observer (default: none). Setting it is thread-safe; clients read it at
+// every call, so it may be set or cleared at any time. An empty function clears it.
+void set_process_call_observer(AwsCallObserver observer);
+// "DescribeInstances" from an EC2/AutoScaling Query body, "SendMessage" from an X-Amz-Target of
+// "AmazonSQS.SendMessage"; else "<METHOD> <path without query>".
+std::string aws_action_name(const std::string& method, const std::string& path, const std::string& body,
+                            const std::vector<std::pair<std::string, std::string>>& headers);
 
 // Turns a non-2xx reply into an Error (code = the service's error code).
 using ErrorParser = std::function<Error(const HttpResponse&)>;
@@ -67,6 +94,10 @@ class AwsClient {
   int retry_quota() const { return quota_; }
 
  private:
+  Result<HttpResponse> call_counted(const std::string& method, const std::string& path, const std::string& content_type,
+                                    const std::string& body,
+                                    const std::vector<std::pair<std::string, std::string>>& extra_headers,
+                                    AwsCallRecord& record);
   Result<HttpResponse> attempt(const Credentials& creds, const std::string& method, const std::string& path,
                                const std::string& content_type,
                                const std::string& body,

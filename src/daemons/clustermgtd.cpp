@@ -114,8 +114,29 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
                         now);
 }
 
+std::string iteration_outcome(const IterationReport& report) {
+  if (!report.skipped_because.empty()) return report.observed ? "state_error" : "skipped";
+  return report.actions_failed > 0 ? "actions_failed" : "ok";
+}
+
 IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
+  const auto started = std::chrono::steady_clock::now();
+  IterationReport report = iterate(now, dry_run);
+  if (metrics_ && !dry_run)
+    metrics_->record_iteration(iteration_outcome(report),
+                               std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), now);
+  return report;
+}
+
+void Clustermgtd::record_phase(const char* phase, std::chrono::steady_clock::time_point& since) {
+  const auto t = std::chrono::steady_clock::now();
+  if (metrics_) metrics_->record_phase(phase, std::chrono::duration<double>(t - since).count());
+  since = t;
+}
+
+IterationReport Clustermgtd::iterate(int64_t now, bool dry_run) {
   IterationReport report;
+  auto phase_start = std::chrono::steady_clock::now();
   auto state = store_.load_manager_state();
   if (!state.ok() && state.error().kind == ErrorKind::kInvalidInput && !dry_run) {
     // A corrupt saved state must not stop the manager (no heartbeat would make every compute
@@ -138,6 +159,7 @@ IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
     }
   }
   auto snap = observe_cluster(ctx_, ec2_, slurm_, now);
+  if (!dry_run) record_phase("observe", phase_start);
   if (!snap.ok()) {
     report.skipped_because = snap.error().describe();
     if (!dry_run)
@@ -148,6 +170,7 @@ IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
   report.observed = true;
   report.plan = core::decide_iteration(*snap, *state, manager_settings(ctx_.config));
   if (dry_run) return report;
+  record_phase("decide", phase_start);
 
   core::ManagerState next = report.plan.next_state;
   if (auto st = store_.save_manager_state(next); !st.ok()) {
@@ -168,6 +191,7 @@ IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
     if (!st.ok()) ++report.actions_failed;
   }
   (void)store_.save_manager_state(next);
+  record_phase("act", phase_start);
   report.plan.next_state = next;
   if (auto hb = write_heartbeat(ctx_.paths.heartbeat(), now); !hb.ok())
     std::fprintf(stderr, "clustermgtd: heartbeat: %s\n", hb.error().describe().c_str());
@@ -187,6 +211,7 @@ Status Clustermgtd::execute(const core::Action& a, int64_t now, core::ManagerSta
         std::vector<std::string> ids(a.instance_ids.begin() + static_cast<long>(i),
                                      a.instance_ids.begin() + static_cast<long>(std::min(a.instance_ids.size(), i + batch)));
         auto r = ec2_.terminate_instances(ids);
+        if (metrics_) metrics_->record_terminations(a.rule, r.ok() ? "ok" : r.error().code, ids.size());
         if (!r.ok() && result.ok()) result = r.error();
       }
       return result;
@@ -227,8 +252,10 @@ Status Clustermgtd::execute(const core::Action& a, int64_t now, core::ManagerSta
       opts.component = "clustermgtd";
       LaunchResult r = launch_and_bind(ctx_, ec2_, slurm_, store_, events_, plan, opts);
       for (const auto& [name, id] : r.bound) state.replacing[name] = now;
+      if (metrics_ && !r.bound.empty()) metrics_->record_launches(a.rule, "ok", r.bound.size());
       std::string failures;
       for (const auto& [code, names] : r.failed) {
+        if (metrics_) metrics_->record_launches(a.rule, code, names.size());
         for (const auto& n : names) state.replacing.erase(n);  // retried next iteration
         failures += (failures.empty() ? "" : "; ") + code + ": " + std::to_string(names.size()) + " node(s)";
       }
@@ -253,7 +280,17 @@ int run_clustermgtd_loop(const std::string& cluster_root, bool once) {
     return 2;
   }
   EventLog events(ctx->paths.events());
-  SubprocessRunner runner;
+  SubprocessRunner subprocess;
+  // Metrics continue from the saved counters (monotonic across restarts); the dashboard reads
+  // the file this loop rewrites after every iteration (metrics_registry.h).
+  DaemonMetrics metrics;
+  const std::string metrics_file = clustermgtd_metrics_path(ctx->paths.root);
+  if (auto saved = read_file(metrics_file); saved.ok()) metrics.merge_json(nlohmann::json::parse(*saved, nullptr, false));
+  aws::set_process_call_observer([&metrics](const aws::AwsCallRecord& r) { metrics.record_cloud_call(r); });
+  struct ClearObserver {
+    ~ClearObserver() { aws::set_process_call_observer({}); }
+  } clear_observer;
+  CountingCommandRunner runner(subprocess, metrics);
   while (!g_stop) {
     auto started = std::chrono::steady_clock::now();
     // Re-read the configuration each iteration; keep the previous one if the new one is broken.
@@ -262,7 +299,10 @@ int run_clustermgtd_loop(const std::string& cluster_root, bool once) {
     auto ec2 = make_ec2_client(*ctx);
     slurm::SlurmClient slurm(runner, {"/usr/bin", ctx->paths.slurm_conf()});
     Clustermgtd mgr(*ctx, *ec2, slurm, *store, events);
+    mgr.set_metrics(&metrics);
     auto report = mgr.run_once(unix_now());
+    if (auto st = write_file_atomic(metrics_file, metrics.to_json().dump() + "\n"); !st.ok())
+      std::fprintf(stderr, "clustermgtd: metrics: %s\n", st.error().describe().c_str());
     if (!report.observed) std::fprintf(stderr, "clustermgtd: iteration skipped: %s\n", report.skipped_because.c_str());
     if (once) return report.observed ? 0 : 1;
     auto period = std::chrono::seconds(std::max(1, ctx->config.clustermgtd.loop_time_s));

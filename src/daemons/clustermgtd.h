@@ -8,12 +8,14 @@
 // information and no heartbeat is written (so computemgtd and resume can tell).
 #pragma once
 
+#include <chrono>
 #include <string>
 
 #include "aws/ec2.h"
 #include "core/plan.h"
 #include "daemons/cluster_context.h"
 #include "daemons/event_log.h"
+#include "daemons/metrics_registry.h"
 #include "scheduler/slurm/slurm_client.h"
 #include "store/state_store.h"
 
@@ -34,8 +36,13 @@ class Clustermgtd {
 
   // Runs one iteration at time `now`. With `dry_run`, observes and decides only.
   IterationReport run_once(int64_t now, bool dry_run = false);
+  // Optional: where run_once records its duration, outcome, phases, launches and terminations
+  // (dry runs are not recorded). Default: nowhere.
+  void set_metrics(DaemonMetrics* metrics) { metrics_ = metrics; }
 
  private:
+  IterationReport iterate(int64_t now, bool dry_run);
+  void record_phase(const char* phase, std::chrono::steady_clock::time_point& since);
   Status execute(const core::Action& action, int64_t now, core::ManagerState& state);
 
   const ClusterContext& ctx_;
@@ -43,7 +50,12 @@ class Clustermgtd {
   slurm::SlurmClient& slurm_;
   store::StateStore& store_;
   const EventLog& events_;
+  DaemonMetrics* metrics_ = nullptr;
 };
+
+// The `outcome` label of an iteration: ok | actions_failed | skipped (nothing decided: a read
+// or the saved state failed) | state_error (decided, but the next state could not be saved).
+std::string iteration_outcome(const IterationReport& report);
 
 // Builds the decision snapshot from what was read: nodes of the configured queues only,
 // instances that have an address, health from the statuses (nullptr: health unknown).

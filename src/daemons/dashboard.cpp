@@ -15,6 +15,7 @@
 #include "daemons/cluster_context.h"
 #include "daemons/cluster_status.h"
 #include "daemons/dashboard_page.h"
+#include "daemons/metrics_registry.h"
 #include "daemons/process.h"
 #include "scheduler/slurm/slurm_client.h"
 #include "util/command.h"
@@ -36,11 +37,12 @@ struct Shared {
   std::deque<TailedEvent> events;
   EventCounters counters;
   uint64_t events_offset = 0;
+  json clustermgtd_metrics;  // clustermgtd's persisted DaemonMetrics (null until it wrote one)
 };
 
 bool contains(const std::string& s, const char* what) { return s.find(what) != std::string::npos; }
 
-void sample_once(const DashboardOptions& o, EventTail& tail, Shared& shared) {
+void sample_once(const DashboardOptions& o, EventTail& tail, Shared& shared, DaemonMetrics& own) {
   const int64_t now = unix_now();
   auto status = cluster_status_dir(o.cluster_dir);
   json st = status.ok() ? *status : json{{"error", status.error().describe()}};
@@ -48,10 +50,16 @@ void sample_once(const DashboardOptions& o, EventTail& tail, Shared& shared) {
   s.time = now;
   if (status.ok() && !st.contains("slurm_error")) count_nodes(st, s.busy_nodes, s.powered_nodes);
   ClusterPaths paths{o.cluster_dir};
-  SubprocessRunner runner;
+  SubprocessRunner subprocess;
+  CountingCommandRunner runner(subprocess, own);
   slurm::SlurmClient slurm(runner, {"/usr/bin", paths.slurm_conf()});
   if (auto out = slurm.squeue_raw({"-h", "-o", "%T"}); out.ok()) count_jobs(*out, s.pending_jobs, s.running_jobs);
   auto fresh = tail.read_new();
+  json mgtd_metrics;
+  if (auto text = read_file(clustermgtd_metrics_path(o.cluster_dir)); text.ok()) {
+    mgtd_metrics = json::parse(*text, nullptr, false);
+    if (mgtd_metrics.is_discarded()) mgtd_metrics = nullptr;
+  }
 
   std::lock_guard<std::mutex> lock(shared.mu);
   shared.status = std::move(st);
@@ -67,6 +75,7 @@ void sample_once(const DashboardOptions& o, EventTail& tail, Shared& shared) {
   }
   while (shared.events.size() > o.max_events) shared.events.pop_front();
   shared.events_offset = tail.offset();
+  shared.clustermgtd_metrics = std::move(mgtd_metrics);
 }
 
 std::string query(const httplib::Request& req, const char* key) {
@@ -161,12 +170,20 @@ int run_dashboard(const DashboardOptions& o) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Shared shared;
+  // This process's own cloud calls (the status's DescribeInstances) and squeue runs, reported
+  // under component="dashboard" next to clustermgtd's.
+  DaemonMetrics own;
+  aws::set_process_call_observer([&own](const aws::AwsCallRecord& r) { own.record_cloud_call(r); });
+  struct ClearObserver {
+    ~ClearObserver() { aws::set_process_call_observer({}); }
+  } clear_observer;
   httplib::Server server;
   server.Get("/metrics", [&](const httplib::Request&, httplib::Response& res) {
     std::string body;
     {
       std::lock_guard<std::mutex> lock(shared.mu);
-      body = render_metrics(shared.status, shared.counters);
+      body = render_metrics(shared.status, shared.counters) +
+             render_daemon_metrics({{"clustermgtd", shared.clustermgtd_metrics}, {"dashboard", own.to_json()}});
     }
     res.set_content(body, "text/plain; version=0.0.4; charset=utf-8");
   });
@@ -229,7 +246,7 @@ int run_dashboard(const DashboardOptions& o) {
     std::unique_lock<std::mutex> lock(stop_mu);
     while (!stopping) {
       lock.unlock();
-      sample_once(o, tail, shared);
+      sample_once(o, tail, shared, own);
       lock.lock();
       stop_cv.wait_for(lock, std::chrono::milliseconds(o.sample_interval_ms), [&] { return stopping; });
     }

@@ -1,5 +1,6 @@
 // The dashboard's single page (HTML, CSS and JavaScript, no external assets), served at "/".
-// It polls /api/status, /api/overview and /api/events every 2.5 s and redraws: a summary,
+// It polls /api/status, /api/overview and /api/events every 2.5 s and redraws: a summary (with
+// clustermgtd's last iteration: duration and outcome),
 // nodes by queue and state (a colored grid and a table), jobs waiting/running, a chart of nodes
 // against demand drawn as inline SVG from the server's samples, and the recent events.
 #pragma once
@@ -37,6 +38,7 @@ svg text{font-size:11px;fill:#556}
 <body>
 <header><h1>ebbflow &middot; <span id="name">...</span></h1>
 <span>fleet <b id="fleet">unknown</b></span><span>heartbeat <b id="hb">unknown</b></span>
+<span>last iteration <b id="iter">unknown</b></span>
 <span>updated <b id="updated">never</b></span></header>
 <main>
 <section><h2>Summary</h2><div class="kv">
@@ -75,6 +77,8 @@ function renderStatus(st) {
   $("name").textContent = st.name || "(starting)";
   $("fleet").innerHTML = show(st.fleet);
   $("hb").innerHTML = st.heartbeat_age_s == null ? show(null) : esc(st.heartbeat_age_s + " s ago");
+  const it = st.last_iteration;
+  $("iter").innerHTML = it ? esc(Number(it.seconds).toFixed(2) + " s, " + it.outcome) : show(null);
   $("instances").innerHTML = show(st.instance_count);
   const probs = [];
   for (const k of ["error", "slurm_error", "instance_error"]) if (st[k]) probs.push(k.replace("_", " ") + ": " + st[k]);

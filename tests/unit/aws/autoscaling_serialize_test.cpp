@@ -62,7 +62,8 @@ bool issue(AutoScalingClient& c, const std::string& op, const json& a) {
     r.min_size = a["min_size"];
     r.max_size = a["max_size"];
     if (a.contains("desired_capacity")) r.desired_capacity = a["desired_capacity"].get<int>();
-    for (auto& [k, v] : a.value("tags", json::object()).items()) r.tags[k] = v.get<std::string>();
+    const json tags = a.value("tags", json::object());  // a local: the loop must not range over a temporary
+    for (auto& [k, v] : tags.items()) r.tags[k] = v.get<std::string>();
     return c.create_group(r).ok();
   }
   if (op == "delete_group") return c.delete_group(a["name"], a["force_delete"]).ok();

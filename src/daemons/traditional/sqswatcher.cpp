@@ -110,6 +110,20 @@ Status Sqswatcher::run_once(int64_t now) {
                                  " (not joined yet, or already removed)");
       continue;
     }
+    if (auto owner = host_owner_.find(host); owner != host_owner_.end() && owner->second != instance) {
+      // The hostname was reused by a newer instance: forget the old mapping, keep the host.
+      Status del = db_.delete_item(settings_.table, "instanceId", instance);
+      if (!del.ok()) {
+        failed.emplace_back(k, "DeleteItem " + instance + ": " + del.error().describe());
+        continue;
+      }
+      done.push_back(k);
+      removed_instances_[instance] = now;
+      record({now, kComponent, "instance-terminate", "delete-mapping",
+              host + " now belongs to " + owner->second + ": only the mapping of " + instance + " is removed", {host},
+              {instance}, "ok"});
+      continue;
+    }
     removals.push_back({instance, host, 1, 0});
     removal_entry.push_back(k);
   }
@@ -130,6 +144,7 @@ Status Sqswatcher::run_once(int64_t now) {
       }
       done.push_back(k);
       removed_instances_[removals[j].instance_id] = now;
+      host_owner_.erase(removals[j].hostname);
       ok_hosts.push_back(removals[j].hostname);
       ok_instances.push_back(removals[j].instance_id);
       ++last_.removed;
@@ -171,6 +186,7 @@ Status Sqswatcher::run_once(int64_t now) {
         continue;
       }
       done.push_back(k);
+      host_owner_[additions[j].hostname] = additions[j].instance_id;
       ok_hosts.push_back(additions[j].hostname);
       ok_instances.push_back(additions[j].instance_id);
       ++last_.added;

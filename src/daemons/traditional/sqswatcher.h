@@ -7,7 +7,9 @@
 //   -> DeleteMessageBatch for what was handled; a failed event is left on the queue with a
 //      back-off visibility (core::decide_retry) and dropped (deleted, with an event) after
 //      RetryPolicy::max_receive_count deliveries.
-// Removals run before additions so a reused hostname ends up added. Handling a redelivered
+// Removals run before additions so a reused hostname ends up added, and a late REMOVE of an
+// instance whose hostname now belongs to a newer instance (added by this process) only deletes
+// the old mapping, never the new host. Handling a redelivered
 // message has no second effect: messages handled in the last hour are remembered by id and only
 // deleted, ADDs of instances this process already removed are dropped, and every scheduler and
 // DynamoDB call is idempotent. A malformed or unsupported message is logged and deleted.
@@ -72,6 +74,9 @@ class Sqswatcher {
   SqswatcherStep last_;
   std::map<std::string, int64_t> handled_;            // message id -> when handled
   std::map<std::string, int64_t> removed_instances_;  // instance id -> when removed
+  // hostname -> the instance this process last added under it. A late REMOVE of an older
+  // instance whose address (and so hostname) was reused must not take the new host out.
+  std::map<std::string, std::string> host_owner_;
 };
 
 }  // namespace ebbflow::daemons

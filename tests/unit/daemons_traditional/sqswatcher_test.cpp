@@ -223,6 +223,31 @@ TEST(Sqswatcher, ReusedHostnameEndsUpAdded) {
   EXPECT_EQ(r.sqs.live(), 0u);
 }
 
+TEST(Sqswatcher, LateRemoveOfAReusedHostnameKeepsTheNewHost) {
+  Rig r;
+  r.sqs.send(ready("i-old", "h"));
+  ASSERT_TRUE(r.step().ok());
+  // The old instance ended; a new one got its address and joined before the old one's
+  // terminate notification arrived.
+  r.now += 30;
+  r.sqs.send(ready("i-new", "h"));
+  ASSERT_TRUE(r.step().ok());
+  r.now += 30;
+  r.sqs.send(terminated("i-old"));
+  ASSERT_TRUE(r.step().ok());
+  EXPECT_TRUE(r.sched.hosts.count("h"));  // the new instance's host stays
+  EXPECT_EQ(r.sched.remove_calls, 0);
+  EXPECT_FALSE(r.db.items.count("i-old"));
+  EXPECT_EQ(r.db.items.at("i-new").at("hostname"), "h");
+  EXPECT_EQ(r.sqs.live(), 0u);
+  EXPECT_EQ(r.log.with("delete-mapping", "instance-terminate").size(), 1u);
+  // The new instance's own REMOVE does take the host out.
+  r.now += 30;
+  r.sqs.send(terminated("i-new"));
+  ASSERT_TRUE(r.step().ok());
+  EXPECT_FALSE(r.sched.hosts.count("h"));
+}
+
 TEST(Sqswatcher, DynamoFailureRetriesTheAdd) {
   Rig r;
   r.sqs.send(ready("i-1", "h1"));

@@ -79,6 +79,21 @@ Status client_ok(const ClusterPaths& p, const CellInfo& c, const std::string& pr
   return {};
 }
 
+// The qmaster's network namespace: loopback up and bridge br0 holding the qmaster address.
+Status create_master_netns(const CellInfo& c) {
+  if (auto st = run_ok({"/usr/sbin/ip", "netns", "add", c.master_netns}); !st.ok()) return st;
+  for (const auto& cmd : std::vector<std::vector<std::string>>{
+           {"link", "set", "lo", "up"},
+           {"link", "add", "br0", "type", "bridge"},
+           {"addr", "add", c.master_ip() + "/16", "dev", "br0"},
+           {"link", "set", "br0", "up"}}) {
+    std::vector<std::string> argv = {"/usr/sbin/ip", "-n", c.master_netns};
+    argv.insert(argv.end(), cmd.begin(), cmd.end());
+    if (auto st = run_ok(argv); !st.ok()) return st;
+  }
+  return {};
+}
+
 Status configure_first_start(const ClusterPaths& p, const CellInfo& c) {
   std::string conf = sge_dir(p) + "/conf";
   SubprocessRunner runner;
@@ -227,16 +242,7 @@ Status create_cell(const ClusterPaths& p, const std::string& cluster_name, const
   if (auto st = spool_default("managers", "root", env); !st.ok()) return st;
   progress("SGE cell " + c.cell + " created (" + c.cell_dir() + ", spool in " + sge_dir(p) + ")");
 
-  if (auto st = run_ok({"/usr/sbin/ip", "netns", "add", c.master_netns}); !st.ok()) return st;
-  for (const auto& cmd : std::vector<std::vector<std::string>>{
-           {"link", "set", "lo", "up"},
-           {"link", "add", "br0", "type", "bridge"},
-           {"addr", "add", c.master_ip() + "/16", "dev", "br0"},
-           {"link", "set", "br0", "up"}}) {
-    std::vector<std::string> argv = {"/usr/sbin/ip", "-n", c.master_netns};
-    argv.insert(argv.end(), cmd.begin(), cmd.end());
-    if (auto st = run_ok(argv); !st.ok()) return st;
-  }
+  if (auto st = create_master_netns(c); !st.ok()) return st;
   progress("network namespace " + c.master_netns + " with bridge br0 " + c.master_ip() + " (subnet " + c.subnet() + ")");
   for (const auto& prog : client_programs())
     if (auto st = write_text(p.bin_dir() + "/" + prog, wrapper_text(p, c, prog), 0755); !st.ok()) return st;
@@ -251,6 +257,10 @@ Status start_qmaster(const ClusterPaths& p, const Progress& progress) {
   if (running.ok() && detail::comm_is(*running, "sge_qmaster")) {
     progress("sge_qmaster already running (pid " + std::to_string(*running) + ")");
     return {};
+  }
+  if (!detail::netns_exists(c->master_netns)) {  // e.g. after a reboot: namespaces do not survive one
+    if (auto st = create_master_netns(*c); !st.ok()) return st;
+    progress("recreated network namespace " + c->master_netns);
   }
   std::vector<std::string> argv = {"/usr/bin/env", "SGE_ND=1"};
   for (const auto& [k, v] : sge_env(*c)) argv.push_back(k + "=" + v);
@@ -274,6 +284,14 @@ Status start_qmaster(const ClusterPaths& p, const Progress& progress) {
   }
   progress("sge_qmaster started (pid " + std::to_string(*pid) + ", host " + c->master_hostname + " " + c->master_ip() + ")");
   return {};
+}
+
+Result<std::string> env_exports(const ClusterPaths& p) {
+  auto c = load_cell(p);
+  if (!c.ok()) return c.error();
+  std::string out = "export PATH='" + p.bin_dir() + "':\"$PATH\"\n";
+  for (const auto& [k, v] : sge_env(*c)) out += "export " + k + "='" + v + "'\n";
+  return out;
 }
 
 Status stop_cell(const ClusterPaths& p, const Progress& progress) {

@@ -58,7 +58,8 @@ Status save_cell(const ClusterPaths& p, const CellInfo& cell);
 // kInvalidInput "AlreadyExists" when this cluster already has a cell (stop_cell first).
 Status create_cell(const ClusterPaths& p, const std::string& cluster_name, const Progress& progress);
 
-// Starts sge_qmaster (foreground mode, SGE_ND, detached in its own session; pid file
+// Starts sge_qmaster (recreating the qmaster's namespace if it is gone, e.g. after a reboot;
+// foreground mode, SGE_ND, detached in its own session; pid file
 // <cluster>/run/sge_qmaster.pid), waits until it answers, and on the first start configures
 // the scheduler (1 s interval), hostgroup @allhosts, queue all.q (slots 1, no load
 // thresholds), parallel environments smp/mpi, and the qmaster as a submit host.
@@ -69,6 +70,10 @@ Status start_qmaster(const ClusterPaths& p, const Progress& progress);
 // namespaces, $SGE_ROOT/<cell>, <cluster>/sge and the wrappers. Idempotent; works after a
 // crash of any part (it finds leftovers by the cell's deterministic names).
 Status stop_cell(const ClusterPaths& p, const Progress& progress);
+
+// Shell exports for `ebbflow cluster env`: PATH with <cluster>/bin first (the wrappers), and
+// SGE_ROOT/SGE_CELL/SGE_ARCH for scripts that read them. kNotFound when there is no cell.
+Result<std::string> env_exports(const ClusterPaths& p);
 
 // The client programs that get a wrapper in <cluster>/bin.
 const std::vector<std::string>& client_programs();

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemons/process.h"
+#include "daemons/sge/sge_cell.h"
 #include "daemons/slurm_conf.h"
 #include "daemons/traditional_mode.h"
 #include "store/state_store.h"
@@ -177,10 +178,10 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
     return make_error(ErrorKind::kInvalidInput, "InvalidConfig", msg);
   }
   const bool traditional = !loaded.config->queue_mode();
-  if (traditional && loaded.config->scheduler != "slurm")
+  if (traditional && loaded.config->scheduler == "torque")
     return make_error(ErrorKind::kInvalidInput, "Unsupported",
                       "traditional mode with Scheduler " + loaded.config->scheduler +
-                          " is not available in this build yet (Scheduler: slurm is)");
+                          " cannot run here: Torque is not installed (its adapter is tested on recorded outputs only)");
   std::string name = o.name.empty() ? fs::path(o.config_file).stem().string() : o.name;
   if (!valid_cluster_name(name))
     return make_error(ErrorKind::kInvalidInput, "InvalidName",
@@ -235,10 +236,16 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
   if (auto st = save_runtime(rt, ctx.paths.runtime()); !st.ok()) return st.error();
 
   if (traditional) {
-    if (auto st = write_file_atomic(ctx.paths.slurm_conf(), render_traditional_slurm_conf(ctx)); !st.ok()) return st.error();
-    progress("wrote " + ctx.paths.slurm_conf() + " (" + std::to_string(nodes) + " node slots)");
-    if (auto st = start_munge(ctx.paths, progress); !st.ok()) return st.error();
-    if (auto st = start_slurmctld(ctx.paths, progress); !st.ok()) return st.error();
+    if (ctx.config.scheduler == "sge") {  // a real SGE cell (daemons/sge/sge_cell.h)
+      if (auto st = sge::create_cell(ctx.paths, name, progress); !st.ok()) return st.error();
+      if (auto st = sge::start_qmaster(ctx.paths, progress); !st.ok()) return st.error();
+    } else {
+      if (auto st = write_file_atomic(ctx.paths.slurm_conf(), render_traditional_slurm_conf(ctx)); !st.ok())
+        return st.error();
+      progress("wrote " + ctx.paths.slurm_conf() + " (" + std::to_string(nodes) + " node slots)");
+      if (auto st = start_munge(ctx.paths, progress); !st.ok()) return st.error();
+      if (auto st = start_slurmctld(ctx.paths, progress); !st.ok()) return st.error();
+    }
     if (auto st = create_traditional_cloud_side(ctx, progress); !st.ok()) return st.error();
     return name;
   }
@@ -314,8 +321,12 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
     }
     progress("instances terminated");
   }
-  (void)stop_by_pid_file(p.run_dir() + "/slurmctld.pid.ebbflow", "slurmctld");
-  progress("slurmctld stopped");
+  if (ctx.ok() && !ctx->config.queue_mode() && ctx->config.scheduler == "sge") {
+    (void)sge::stop_cell(p, progress);  // qmaster, execds, namespaces, $SGE_ROOT/<cell>
+  } else {
+    (void)stop_by_pid_file(p.run_dir() + "/slurmctld.pid.ebbflow", "slurmctld");
+    progress("slurmctld stopped");
+  }
   (void)stop_by_pid_file(p.run_dir() + "/munged.pid", "munged");
   (void)stop_by_pid_file(p.run_dir() + "/cloud.pid", "cloud");
   progress("local cloud and munge stopped");
@@ -352,6 +363,8 @@ Result<std::string> cluster_env(const std::string& name) {
   out += "export EBBFLOW_CLUSTER='" + name + "'\n";
   out += "export SLURM_CONF='" + ctx->paths.slurm_conf() + "'\n";
   out += "export PATH='" + bin_dir + "':\"$PATH\"\n";
+  if (!ctx->config.queue_mode() && ctx->config.scheduler == "sge")  // qsub/qstat/... wrappers first
+    out += "export PATH='" + ctx->paths.bin_dir() + "':\"$PATH\"\n";
   out += "export AWS_ENDPOINT_URL='" + rt.cloud_endpoint + "'\n";
   out += "export AWS_ACCESS_KEY_ID='" + rt.access_key_id + "'\n";
   out += "export AWS_SECRET_ACCESS_KEY='" + rt.secret_access_key + "'\n";

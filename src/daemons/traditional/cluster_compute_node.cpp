@@ -6,6 +6,8 @@
 //
 // Slurm: the host's slot (see scheduler/slurm/traditional_slurm.h) is only known after
 // sqswatcher bound it, so the order is READY -> wait for the slot -> slurmd -N <slot>.
+// SGE: prepare the exec host (its namespace and address, daemons/sge/exec_host.h) -> READY ->
+// wait until sqswatcher made it an admin host -> sge_execd (an execd started earlier gives up).
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -14,11 +16,13 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include <nlohmann/json.hpp>
 
 #include "aws/imds_client.h"
+#include "daemons/sge/exec_host.h"
 #include "daemons/traditional/nodewatcher.h"
 #include "daemons/traditional_mode.h"
 #include "scheduler/slurm/traditional_slurm.h"
@@ -149,6 +153,17 @@ int run_traditional_compute_node(ClusterContext& ctx) {
   const sched::NodeCapacity capacity = node_capacity(ctx);
   const TraditionalLoops loops = traditional_loops(ctx);
 
+  const bool sge = ctx.config.scheduler == "sge";
+  std::optional<sge::ExecHost> exec_host;
+  if (sge) {
+    auto h = sge::prepare_exec_host(ctx.paths, id->hostname);
+    if (!h.ok()) {
+      say(id->instance_id, "cannot prepare the SGE exec host: " + h.error().describe());
+      return 1;
+    }
+    exec_host = *h;
+    say(id->instance_id, "SGE exec host " + h->hostname + " at " + h->ip);
+  }
   if (auto st = send_ready(ctx, *sqs, *id, capacity.slots); !st.ok()) {
     say(id->instance_id, "could not send the ready message: " + st.error().describe());
     // Keep going: nodewatcher terminates a host the scheduler never learns about (down timeout).
@@ -175,6 +190,17 @@ int run_traditional_compute_node(ClusterContext& ctx) {
       say(id->instance_id, "added to Slurm as " + slot + "; slurmd pid " + std::to_string(daemon_pid));
     } else if (!g_stop) {
       say(id->instance_id, "never added to Slurm; nodewatcher will treat the host as missing");
+    }
+  }
+
+  if (sge && !g_stop) {
+    if (auto st = sge::wait_until_admin_host(ctx.paths, id->hostname, std::chrono::seconds(300)); !st.ok()) {
+      say(id->instance_id, "never became an SGE admin host: " + st.error().describe());
+    } else if (auto pid = sge::start_execd(ctx.paths, *exec_host); pid.ok()) {
+      daemon_pid = *pid;
+      say(id->instance_id, "sge_execd pid " + std::to_string(daemon_pid));
+    } else {
+      say(id->instance_id, "cannot start sge_execd: " + pid.error().describe());
     }
   }
 
@@ -208,7 +234,7 @@ int run_traditional_compute_node(ClusterContext& ctx) {
     if (daemon_pid > 0) {
       int status = 0;
       if (waitpid(daemon_pid, &status, WNOHANG) == daemon_pid) {
-        say(id->instance_id, "slurmd exited (status " + std::to_string(status) + ")");
+        say(id->instance_id, std::string(sge ? "sge_execd" : "slurmd") + " exited (status " + std::to_string(status) + ")");
         daemon_pid = -1;
       }
     }
@@ -216,6 +242,7 @@ int run_traditional_compute_node(ClusterContext& ctx) {
     pause_ms(static_cast<int>(std::min<int64_t>(wait_s, ns.loop_s) * 1000));
   }
   stop_child(daemon_pid);
+  if (sge) (void)sge::remove_exec_host(ctx.paths, id->hostname);  // its namespace, jobs, hosts line
   return rc;
 }
 

@@ -8,6 +8,7 @@
 #include "aws/credentials.h"
 #include "daemons/process.h"
 #include "daemons/traditional_mode.h"
+#include "scheduler/sge/sge_scheduler.h"
 #include "scheduler/slurm/traditional_slurm.h"
 
 namespace ebbflow::daemons {
@@ -69,6 +70,13 @@ Result<std::unique_ptr<sched::TraditionalScheduler>> make_traditional_scheduler(
   if (ctx.config.scheduler == "slurm")
     return std::unique_ptr<sched::TraditionalScheduler>(
         std::make_unique<slurm::TraditionalSlurm>(runner, slurm::SlurmPaths{"/usr/bin", ctx.paths.slurm_conf()}));
+  if (ctx.config.scheduler == "sge") {
+    // <cluster>/bin holds sge-cell's client wrappers (they run qstat/qconf/qmod inside the
+    // qmaster's namespaces with SGE_ROOT/SGE_CELL set).
+    ::ebbflow::sge::SgeSettings s;
+    s.bin_dir = ctx.paths.bin_dir();
+    return std::unique_ptr<sched::TraditionalScheduler>(std::make_unique<::ebbflow::sge::SgeScheduler>(runner, s));
+  }
   return make_error(ErrorKind::kInvalidInput, "Unsupported",
                     "traditional mode with scheduler " + ctx.config.scheduler + " is not wired into this build yet");
 }

@@ -6,6 +6,8 @@
 
 #include "daemons/process.h"
 #include "daemons/traditional_mode.h"
+#include "daemons/sge/exec_host.h"
+#include "scheduler/sge/sge_scheduler.h"
 #include "scheduler/slurm/traditional_slurm.h"
 
 namespace ebbflow::daemons {
@@ -56,6 +58,26 @@ void add_traditional_status(const ClusterContext& ctx, nlohmann::json& j) {
       }
     } else {
       j["scheduler_error"] = slots.error().describe();
+    }
+  }
+  if (ctx.config.scheduler == "sge") {
+    SubprocessRunner runner;
+    ::ebbflow::sge::SgeSettings settings;
+    settings.bin_dir = ctx.paths.bin_dir();
+    ::ebbflow::sge::SgeScheduler sge_sched(runner, settings);
+    auto listed = sge_sched.hosts();
+    if (listed.ok()) {
+      for (const auto& h : *listed) {
+        std::string instance;
+        for (const auto& [ip, iid] : instance_by_ip)  // instance hostnames follow ip-a-b-c-d
+          if (h.name == "ip-" + [&] { std::string s = ip; for (auto& c : s) if (c == '.') c = '-'; return s; }()) instance = iid;
+        auto rec = daemons::sge::load_exec_host(ctx.paths, h.name);
+        hosts.push_back({{"hostname", h.name}, {"node", h.queue + "@" + h.name}, {"address", rec.ok() ? rec->ip : ""},
+                         {"state", h.state.empty() ? "ok" : h.state}, {"reason", ""}, {"instance", instance},
+                         {"slots_used", h.slots_used}, {"slots_total", h.slots_total}});
+      }
+    } else {
+      j["scheduler_error"] = listed.error().describe();
     }
   }
   j["hosts"] = hosts;

@@ -153,16 +153,12 @@ TEST(Hostlist, ExpandThenCompressPreservesNames) {
   }
 }
 
-TEST(Hostlist, HundredThousandNamesAreFast) {
-  auto start = std::chrono::steady_clock::now();
+TEST(Hostlist, HundredThousandNamesRoundTrip) {
+  // Speed at this size is measured by bench/ (BM_HostlistExpand/BM_HostlistCompress), not here.
   auto names = expand_hostlist("q-dy-c5-[1-50000],q-st-c5-[1-30000],gpu-dy-g4dn-[00001-20000]");
   ASSERT_TRUE(names.ok());
   ASSERT_EQ(names->size(), 100'000u);
-  std::string compressed = compress_hostlist(*names);
-  auto elapsed = std::chrono::steady_clock::now() - start;
-  EXPECT_EQ(compressed, "q-dy-c5-[1-50000],q-st-c5-[1-30000],gpu-dy-g4dn-[00001-20000]");
-  // Generous bound for a loaded 2-core machine and debug-ish builds; the benchmark measures it.
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count(), 500);
+  EXPECT_EQ(compress_hostlist(*names), "q-dy-c5-[1-50000],q-st-c5-[1-30000],gpu-dy-g4dn-[00001-20000]");
 }
 
 }  // namespace

@@ -154,7 +154,7 @@ TEST(ScontrolNodes, EdgeCases) {
   EXPECT_FALSE(bad_time[0].slurmd_start_time.has_value());
 }
 
-TEST(ScontrolNodes, HundredThousandNodesParseQuickly) {
+TEST(ScontrolNodes, HundredThousandNodesParse) {
   std::string record = fixture("synthetic_registered.txt");
   record = record.substr(0, record.find("\n\n") + 2);  // one registered node (~900 bytes)
   const std::string name = "queue1-st-c5xlarge-1";
@@ -165,16 +165,12 @@ TEST(ScontrolNodes, HundredThousandNodesParseQuickly) {
     r.replace(r.find(name), name.size(), "queue1-dy-c5xlarge-" + std::to_string(i + 1));
     big += r;
   }
-  auto start = std::chrono::steady_clock::now();
+  // Its speed is measured by bench/ (BM_ParseScontrolNodes), not asserted here.
   auto nodes = parse_scontrol_nodes(big);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(nodes.ok());
   ASSERT_EQ(nodes->size(), 100'000u);
   EXPECT_EQ(nodes->back().name, "queue1-dy-c5xlarge-100000");
   EXPECT_EQ(nodes->back().state_string, "MIXED+CLOUD");
-  std::cout << "parsed 100000 nodes (" << big.size() / 1'000'000 << " MB) in " << ms << " ms\n";
-  EXPECT_LT(ms, 3000);  // catches quadratic behaviour only: the shared 2-core machine is noisy;
-                       // the benchmark tracks the real number
 }
 
 TEST(ScontrolPartitions, ParsesRecordedOutput) {

@@ -185,6 +185,20 @@ def main():
               'ebbflow_launch_failures_total{code="InsufficientInstanceCapacity"} 1' in text, text)
         check("dashboard up in metrics", 'ebbflow_daemon_up{daemon="dashboard"} 1' in text, text)
         check("no node gauges while Slurm is unreachable", "ebbflow_nodes{" not in text, text)
+        # The dashboard's own DescribeInstances to the dead endpoint, counted by the AWS client's
+        # observer (after its retries), and its squeue runs that could not reach slurmctld.
+        check("unreachable cloud calls counted",
+              re.search(r'^ebbflow_cloud_api_calls_total\{component="dashboard",service="ec2",'
+                        r'action="DescribeInstances",outcome="unreachable"\} [1-9]', text, re.M) is not None, text)
+        check("cloud retries counted",
+              re.search(r'^ebbflow_cloud_api_retries_total\{component="dashboard",service="ec2",'
+                        r'action="DescribeInstances"\} [1-9]', text, re.M) is not None, text)
+        check("failed squeue counted",
+              re.search(r'^ebbflow_scheduler_commands_total\{component="dashboard",command="squeue",'
+                        r'outcome="exit_nonzero"\} [1-9]', text, re.M) is not None, text)
+        check("no clustermgtd iterations without clustermgtd",
+              "\nebbflow_clustermgtd_iterations_total{" not in text and
+              "# TYPE ebbflow_clustermgtd_iteration_duration_seconds histogram" in text, text)
 
         ev = json.loads(get(base + "/api/events?since=0")[2])
         check("all events from offset 0", len(ev["events"]) == len(EVENTS), str(ev)[:300])

@@ -63,6 +63,12 @@ class Sqswatcher {
   const SqswatcherSettings& settings() const { return settings_; }
 
  private:
+  struct Batch;
+  Status receive(Batch& b);
+  void handle_removes(Batch& b, int64_t now);
+  void handle_adds(Batch& b, int64_t now);
+  void retry_or_drop(Batch& b, int64_t now);
+  void delete_handled(Batch& b, int64_t now);
   void record(const Event& e) const;
   void forget_old(int64_t now);
 

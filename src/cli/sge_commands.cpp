@@ -1,7 +1,7 @@
 // `ebbflow sge-cell ...` and `ebbflow sge-host ...`: a cluster's real SGE cell by hand (and for
 // the integration tests). `cluster create`/`delete` and `compute-node` call the same functions
 // (daemons/sge/*). Everything here needs root (network namespaces, bind mounts).
-//   sge-cell create|start|stop --cluster-dir D [--name N]
+//   sge-cell create|start|env|stop --cluster-dir D [--name N]
 //   sge-host prepare|wait-admin|run|remove --cluster-dir D --hostname H
 #include <filesystem>
 #include <iostream>
@@ -42,6 +42,13 @@ void register_cell(CLI::App& app) {
   start->add_option("--cluster-dir", *dir, "the cluster's folder")->required();
   start->callback([dir] {
     if (auto st = daemons::sge::start_qmaster(paths_of(*dir), print_progress); !st.ok()) fail(st.error());
+  });
+  auto* env = cell->add_subcommand("env", "Shell exports: the client wrappers first in PATH, SGE_ROOT/SGE_CELL");
+  env->add_option("--cluster-dir", *dir, "the cluster's folder")->required();
+  env->callback([dir] {
+    auto out = daemons::sge::env_exports(paths_of(*dir));
+    if (!out.ok()) fail(out.error());
+    std::cout << *out;
   });
   auto* stop = cell->add_subcommand("stop", "Stop every SGE daemon of the cell and delete the cell");
   stop->add_option("--cluster-dir", *dir, "the cluster's folder")->required();

@@ -173,6 +173,8 @@ def main():
         check("qmaster namespace exists", info["master_netns"] in netns_names())
         check("subnet is a private 10.x.0.0/16", info["subnet"].startswith("10.") and info["subnet"].endswith(".0.0/16"))
         check("wrappers written", all(os.access(os.path.join(cell.bin, p), os.X_OK) for p in ("qstat", "qsub", "qconf", "qacct")))
+        env = run([BIN, "sge-cell", "env", "--cluster-dir", root]).stdout
+        check("env puts the wrappers first in PATH", f"export PATH='{cell.bin}':" in env and f"SGE_CELL='{info['cell']}'" in env, env)
         hosts_inode = os.stat(os.path.join(root, "sge", "hosts")).st_ino
 
         print(run([BIN, "sge-cell", "start", "--cluster-dir", root]).stdout, end="")

@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <charconv>
+
 namespace ebbflow::aws {
 
 namespace {
@@ -14,9 +16,10 @@ Error malformed(const std::string& what) { return make_error(ErrorKind::kRetry, 
 bool to_int64(const json& v, int64_t* out) {
   if (!v.is_string()) return false;
   const std::string& s = v.get_ref<const std::string&>();
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) return false;
-  *out = std::stoll(s);
-  return true;
+  if (s.empty() || s.find_first_not_of("0123456789") != std::string::npos) return false;
+  // from_chars, not stoll: a 19-digit value past INT64_MAX made stoll throw out of the parser.
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return ec == std::errc() && end == s.data() + s.size();
 }
 
 }  // namespace
@@ -85,9 +88,10 @@ Result<std::vector<BatchEntryFailure>> parse_batch_failures(const json& reply) {
       return malformed("SQS batch reply: a Failed entry has no Id");
     BatchEntryFailure e;
     e.id = f["Id"].get<std::string>();
-    e.code = f.value("Code", "");
-    e.message = f.value("Message", "");
-    e.sender_fault = f.value("SenderFault", false);
+    // Typed reads: json::value() throws type_error when a field has another type.
+    if (f.contains("Code") && f["Code"].is_string()) e.code = f["Code"].get<std::string>();
+    if (f.contains("Message") && f["Message"].is_string()) e.message = f["Message"].get<std::string>();
+    if (f.contains("SenderFault") && f["SenderFault"].is_boolean()) e.sender_fault = f["SenderFault"].get<bool>();
     out.push_back(std::move(e));
   }
   return out;

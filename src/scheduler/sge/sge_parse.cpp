@@ -94,8 +94,10 @@ int SgeJob::task_count() const {
     char dash = 0, colon = 0;
     std::stringstream range(part);
     if (range >> first >> dash >> last >> colon >> step && dash == '-' && colon == ':' &&
-        step > 0 && last >= first) {
-      total += std::min((last - first) / step + 1, kMaxTasks);
+        step > 0 && first >= 0 && last >= first) {
+      // Task ids are >= 1 (a negative first bound would let last - first overflow); the cap
+      // comes before the + 1 for the same reason.
+      total += std::min((last - first) / step, kMaxTasks) + 1;
     } else {
       total += 1;  // a single index (or something we do not understand: count it once)
     }

@@ -2,6 +2,8 @@
 // the Prometheus text the dashboard renders from it.
 #include "daemons/metrics_registry.h"
 
+#include "daemons/cluster_status.h"
+
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -201,6 +203,16 @@ TEST(CountingCommandRunner, CountsByProgramNameAndPassesResultsThrough) {
   EXPECT_TRUE(has_line(text, "ebbflow_scheduler_commands_total{component=\"clustermgtd\",command=\"scontrol\","
                              "outcome=\"exit_nonzero\"} 1"));
   EXPECT_TRUE(has_line(text, "ebbflow_scheduler_commands_total{component=\"clustermgtd\",command=\"squeue\",outcome=\"timeout\"} 1"));
+}
+
+TEST(StatusTable, ShowsClustermgtdsLastIteration) {
+  json st = {{"name", "c1"}, {"fleet", "RUNNING"}, {"heartbeat_age_s", 2}, {"instance_count", 1},
+             {"daemons", json::object()}, {"queues", json::array()},
+             {"last_iteration", {{"time", 1800000000}, {"seconds", 0.4567}, {"outcome", "actions_failed"}}}};
+  EXPECT_NE(render_status_table(st).find("last iteration 0.46 s actions_failed"), std::string::npos)
+      << render_status_table(st);
+  st["last_iteration"] = nullptr;  // clustermgtd never wrote its metrics
+  EXPECT_EQ(render_status_table(st).find("last iteration"), std::string::npos);
 }
 
 }  // namespace

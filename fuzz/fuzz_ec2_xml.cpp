@@ -13,7 +13,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -53,15 +52,7 @@ bool dom_instance_ids(const std::string& body, std::vector<std::string>& ids) {
   return true;
 }
 
-bool strict = false;
-
 }  // namespace
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  const char* env = std::getenv("EBBFLOW_FUZZ_STRICT");
-  strict = env != nullptr && std::string(env) == "1";
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string body(reinterpret_cast<const char*>(data), size);
@@ -75,7 +66,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_instances(*described, "parse_describe_instances");
     // Open finding (docs/reliability.md, Fuzzing): the chunked path never parses the text between
     // <instancesSet> bodies, so a reply damaged there is accepted. Checked only on request.
-    if (strict) FUZZ_CHECK(dom_ok, "parse_describe_instances accepted a reply that is not a well-formed document");
+    if (fuzz::strict()) FUZZ_CHECK(dom_ok, "parse_describe_instances accepted a reply that is not a well-formed document");
   }
   if (described.ok() && dom_ok) {
     std::vector<std::string> ids;

@@ -6,7 +6,8 @@ One small cluster (one static node), checks in order (each prints PASS/FAIL):
   1. the static node comes up and a submitted job completes on it;
   2. /metrics follows the text format grammar and shows clustermgtd's work: ok iterations,
      iteration and phase durations, the static launch, scontrol runs, and cloud API calls
-     (DescribeInstances, RunInstances) counted through the AwsClient observer;
+     (DescribeInstances, RunInstances) counted through the AwsClient observer; then, with
+     throttling injected into the local cloud, throttled attempts, retries and the error code;
   3. `ebbflow cluster status --json` agrees with the dashboard's /api/status (same sample
      moment: the dashboard's sample is taken after the CLI's);
   4. headless Chromium renders the dashboard of this cluster (screenshot not blank; the DOM has
@@ -197,6 +198,24 @@ def metrics_show_clustermgtd_work():
     assert metric_sum(m, "ebbflow_instances") == 1, "one instance"
 
 
+def throttling_is_counted():
+    """The local cloud throttles clustermgtd's next three DescribeInstanceStatus attempts (only
+    clustermgtd makes that call): one call exhausts its 3 attempts and ends 'throttled'."""
+    run(BIN, "cloud", "fault", "--state-dir", os.path.join(ROOT, "cloud"), "api-error", "throttle",
+        "--action", "DescribeInstanceStatus", "--count", "3")
+    labels = dict(component="clustermgtd", service="ec2", action="DescribeInstanceStatus")
+
+    def counted():
+        m = parse_metrics(get(state["base"] + "/metrics"))
+        return m if metric_sum(m, "ebbflow_cloud_api_calls_total", outcome="throttled", **labels) >= 1 else None
+    m = wait_for("a throttled DescribeInstanceStatus in /metrics", counted, 40)
+    assert metric_sum(m, "ebbflow_cloud_api_throttled_attempts_total", **labels) >= 3, "throttled attempts"
+    assert metric_sum(m, "ebbflow_cloud_api_retries_total", **labels) >= 2, "retries"
+    assert metric_sum(m, "ebbflow_cloud_api_errors_total", code="RequestLimitExceeded", **labels) >= 1, "error code"
+    # Health reads are best effort: the iteration itself still counts as ok, none skipped.
+    assert metric_sum(m, "ebbflow_clustermgtd_iterations_total", outcome="skipped") == 0, "an iteration was skipped"
+
+
 STABLE_NODE_KEYS = ("name", "type", "state", "address", "instance", "reason")
 
 
@@ -319,6 +338,7 @@ def main():
             return 1
         check("static node up and a job completes", static_node_runs_a_job)
         check("/metrics shows clustermgtd's iterations, phases, launches and cloud calls", metrics_show_clustermgtd_work)
+        check("throttled cloud calls, retries and error codes counted", throttling_is_counted)
         check("cluster status --json agrees with the dashboard", status_agrees_with_dashboard)
         if os.path.exists(CHROMIUM):
             check("headless Chromium renders the live dashboard", chromium_renders_live_cluster)

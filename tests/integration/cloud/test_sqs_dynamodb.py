@@ -55,7 +55,10 @@ class SqsDynamoDbTest(unittest.TestCase):
         cls.env = dict(os.environ, AWS_ENDPOINT_URL=cls.endpoint, AWS_ACCESS_KEY_ID=cls.creds["access_key_id"],
                        AWS_SECRET_ACCESS_KEY=cls.creds["secret_access_key"],
                        AWS_DEFAULT_REGION=cls.creds["region"], AWS_CONFIG_FILE="/dev/null",
-                       AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
+                       AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_MAX_ATTEMPTS="1", AWS_PAGER="",
+                       # A safety net: anything not for loopback goes to a dead local proxy.
+                       HTTPS_PROXY="http://127.0.0.1:9", HTTP_PROXY="http://127.0.0.1:9",
+                       NO_PROXY="127.0.0.1,localhost")
 
     @classmethod
     def stop_server(cls):
@@ -80,8 +83,12 @@ class SqsDynamoDbTest(unittest.TestCase):
         shutil.rmtree(cls.dir, ignore_errors=True)
 
     def aws(self, *args, check=True):
-        """Runs the AWS CLI; returns parsed JSON output (None when empty), or the process."""
-        p = subprocess.run(["aws", "--output", "json", *args], env=self.env, capture_output=True, text=True,
+        """Runs the AWS CLI; returns parsed JSON output (None when empty), or the process.
+
+        Always with --endpoint-url: the CLI's SQS commands ignore AWS_ENDPOINT_URL (they would
+        go to queue.amazonaws.com)."""
+        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, "--output", "json", *args], env=self.env,
+                           capture_output=True, text=True,
                            timeout=60)
         if not check:
             return p
@@ -122,18 +129,29 @@ class SqsDynamoDbTest(unittest.TestCase):
     def test_2_visibility_timeout_redelivers(self):
         url = self.queue_url()
         sent = self.aws("sqs", "send-message", "--queue-url", url, "--message-body", "redeliver-me")
+        before_first = time.time()
         first = self.receive("--visibility-timeout", "1")
         self.assertEqual([m["Body"] for m in first], ["redeliver-me"])
         self.assertEqual(first[0]["MessageId"], sent["MessageId"])
         self.assertEqual(first[0]["Attributes"]["ApproximateReceiveCount"], "1")
-        self.assertEqual(self.receive(), [])  # in flight
-        time.sleep(1.3)
-        second = self.receive()
+        # Not deleted: it comes back once the 1 s has passed (each CLI call itself takes ~1 s here).
+        second = wait_for(self.receive, timeout=20, what="redelivery")
+        self.assertGreaterEqual(time.time() - before_first, 1.0)
         self.assertEqual(len(second), 1)
         self.assertEqual(second[0]["MessageId"], sent["MessageId"])
         self.assertNotEqual(second[0]["ReceiptHandle"], first[0]["ReceiptHandle"])
         self.assertEqual(second[0]["Attributes"]["ApproximateReceiveCount"], "2")
-        self.aws("sqs", "delete-message", "--queue-url", url, "--receipt-handle", second[0]["ReceiptHandle"])
+        # Received with the queue's 30 s: in flight, not receivable.
+        self.assertEqual(self.receive(), [])
+        attrs = self.aws("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
+                         "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")["Attributes"]
+        self.assertEqual(attrs, {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "1"})
+        # Released at once by a visibility change to 0.
+        self.aws("sqs", "change-message-visibility", "--queue-url", url, "--receipt-handle",
+                 second[0]["ReceiptHandle"], "--visibility-timeout", "0")
+        third = self.receive()
+        self.assertEqual([m["Attributes"]["ApproximateReceiveCount"] for m in third], ["3"])
+        self.aws("sqs", "delete-message", "--queue-url", url, "--receipt-handle", third[0]["ReceiptHandle"])
         attrs = self.aws("sqs", "get-queue-attributes", "--queue-url", url, "--attribute-names",
                          "ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible")["Attributes"]
         self.assertEqual(attrs, {"ApproximateNumberOfMessages": "0", "ApproximateNumberOfMessagesNotVisible": "0"})
@@ -144,7 +162,8 @@ class SqsDynamoDbTest(unittest.TestCase):
     def test_3_long_poll_returns_when_a_message_arrives(self):
         url = self.queue_url()
         start = time.time()
-        poller = subprocess.Popen(["aws", "--output", "json", "sqs", "receive-message", "--queue-url", url,
+        poller = subprocess.Popen(["aws", "--endpoint-url", self.endpoint, "--output", "json", "sqs",
+                                   "receive-message", "--queue-url", url,
                                    "--wait-time-seconds", "15"],
                                   env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
@@ -213,22 +232,20 @@ class SqsDynamoDbTest(unittest.TestCase):
     def test_6_restart_loses_nothing(self):
         url = self.queue_url()
         self.aws("sqs", "send-message", "--queue-url", url, "--message-body", "in-flight")
-        in_flight = self.receive("--visibility-timeout", "3")
-        self.assertEqual(len(in_flight), 1)
+        in_flight = self.receive("--visibility-timeout", "15")
+        self.assertEqual([m["Body"] for m in in_flight], ["in-flight"])
         self.aws("sqs", "send-message", "--queue-url", url, "--message-body", "waiting")
         type(self).stop_server()
         type(self).start_server()
         url = self.queue_url()
         self.assertEqual([m["Body"] for m in self.receive()], ["waiting"])  # the other is still in flight
-        time.sleep(3.2)
-        again = self.receive()
+        again = wait_for(self.receive, timeout=40, what="the in-flight message after the restart")
         self.assertEqual([m["Body"] for m in again], ["in-flight"])
         self.assertEqual(again[0]["Attributes"]["ApproximateReceiveCount"], "2")
         got = self.aws("dynamodb", "get-item", "--table-name", TABLE,
                        "--key", json.dumps({"instanceId": {"S": "i-ebbflow"}}))
         self.assertEqual(got["Item"]["hostname"], {"S": "ebbflow-host"})
         self.aws("sqs", "purge-queue", "--queue-url", url)
-
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)

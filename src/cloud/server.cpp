@@ -217,7 +217,11 @@ void handle_admin(Context& ctx, const httplib::Request& req, httplib::Response& 
     return json_error(res, make_error(ErrorKind::kInvalidInput, "InvalidJson", "the body must be a JSON object"));
   }
   ctx.log->write({{"event", "admin"}, {"action", action}, {"body", body}});
-  if (action == "state") return json_reply(res, 200, ctx.cloud->state_json());
+  if (action == "state") {
+    nlohmann::json state = ctx.cloud->state_json();
+    state["autoscaling_groups"] = ctx.autoscaling->state_json();
+    return json_reply(res, 200, state);
+  }
   if (action == "kill-instance") {
     auto s = ctx.cloud->kill_instance(body.value("instance_id", std::string()), unix_now());
     if (!s.ok()) return json_error(res, s.error());

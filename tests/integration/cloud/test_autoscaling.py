@@ -19,6 +19,9 @@ import tempfile
 import time
 import unittest
 
+import boto3
+import botocore.config
+
 BINARY = os.path.join(os.environ.get("EBBFLOW_BINARY_DIR", "build"), "src/cli/ebbflow")
 GROUP = "it-compute"
 TEMPLATE = "it-compute"
@@ -55,9 +58,16 @@ class AutoScalingTest(unittest.TestCase):
             cls.server_pids.append(int(f.read()))
         with open(os.path.join(cls.dir, "credentials.json")) as f:
             creds = json.load(f)
+        # boto3 only for the waits (an AWS CLI process costs a second or more on a busy machine);
+        # every action and every final check goes through the AWS CLI.
+        kw = dict(endpoint_url=cls.endpoint, region_name=creds["region"], aws_access_key_id=creds["access_key_id"],
+                  aws_secret_access_key=creds["secret_access_key"],
+                  config=botocore.config.Config(retries={"max_attempts": 1}))
+        cls.ec2 = boto3.client("ec2", **kw)
+        cls.asg = boto3.client("autoscaling", **kw)
         cls.env = dict(os.environ, AWS_ENDPOINT_URL=cls.endpoint, AWS_ACCESS_KEY_ID=creds["access_key_id"],
                        AWS_SECRET_ACCESS_KEY=creds["secret_access_key"], AWS_DEFAULT_REGION=creds["region"],
-                       AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_MAX_ATTEMPTS="1")
+                       AWS_CONFIG_FILE="/dev/null", AWS_SHARED_CREDENTIALS_FILE="/dev/null", AWS_MAX_ATTEMPTS="1", AWS_PAGER="")
 
     @classmethod
     def stop_server(cls):
@@ -94,42 +104,59 @@ class AutoScalingTest(unittest.TestCase):
 
     @classmethod
     def aws(cls, service, *args, check=True):
-        r = subprocess.run(["aws", service, *args, "--output", "json"], env=cls.env, capture_output=True,
+        # Always --endpoint-url: the CLI's SQS commands ignore AWS_ENDPOINT_URL.
+        r = subprocess.run(["aws", "--endpoint-url", cls.endpoint, service, *args, "--output", "json"], env=cls.env,
+                           capture_output=True,
                            text=True, timeout=60)
         if check and r.returncode != 0:
             raise AssertionError(f"aws {service} {' '.join(args)} failed ({r.returncode}): {r.stderr}")
         return r
 
-    def group(self):
-        out = json.loads(self.aws("autoscaling", "describe-auto-scaling-groups",
-                                  "--auto-scaling-group-names", GROUP).stdout)
+    def group(self, cli=True):
+        if cli:
+            out = json.loads(self.aws("autoscaling", "describe-auto-scaling-groups",
+                                      "--auto-scaling-group-names", GROUP).stdout)
+        else:
+            out = self.asg.describe_auto_scaling_groups(AutoScalingGroupNames=[GROUP])
         groups = out["AutoScalingGroups"]
         return groups[0] if groups else None
 
-    def running(self):
-        """Ids of the group's running instances, as EC2 reports them."""
-        out = json.loads(self.aws("ec2", "describe-instances", "--filters",
-                                  f"Name=tag:aws:autoscaling:groupName,Values={GROUP}",
-                                  "Name=instance-state-name,Values=pending,running").stdout)
+    def running(self, cli=True):
+        """Ids of the group's pending or running instances, as EC2 reports them."""
+        filters = [{"Name": "tag:aws:autoscaling:groupName", "Values": [GROUP]},
+                   {"Name": "instance-state-name", "Values": ["pending", "running"]}]
+        if cli:
+            out = json.loads(self.aws("ec2", "describe-instances", "--filters",
+                                      f"Name=tag:aws:autoscaling:groupName,Values={GROUP}",
+                                      "Name=instance-state-name,Values=pending,running").stdout)
+        else:
+            out = self.ec2.describe_instances(Filters=filters)
         return sorted(i["InstanceId"] for r in out["Reservations"] for i in r["Instances"])
 
-    def ec2_state(self, iid):
-        out = json.loads(self.aws("ec2", "describe-instances", "--instance-ids", iid).stdout)
+    def ec2_state(self, iid, cli=True):
+        if cli:
+            out = json.loads(self.aws("ec2", "describe-instances", "--instance-ids", iid).stdout)
+        else:
+            out = self.ec2.describe_instances(InstanceIds=[iid])
         return out["Reservations"][0]["Instances"][0]["State"]["Name"]
 
-    def in_service(self):
-        g = self.group()
+    def in_service(self, cli=True):
+        g = self.group(cli)
         return sorted(i["InstanceId"] for i in g["Instances"] if i["LifecycleState"] == "InService")
 
     def settle(self, n, what):
-        """Waits until EC2 runs exactly n group instances and the group shows them InService."""
-        return wait_for(lambda: (len(self.running()) == n and self.in_service() == self.running()) and self.running(),
-                        what=what)
+        """Waits until EC2 runs exactly n group instances and the group shows them InService;
+        then checks that with the AWS CLI."""
+        wait_for(lambda: len(self.running(False)) == n and self.in_service(False) == self.running(False), what=what)
+        ids = self.running()
+        self.assertEqual(len(ids), n)
+        self.assertEqual(self.in_service(), ids)
+        return ids
 
     def test_group_lifecycle_with_aws_cli(self):
         self.aws("autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", GROUP,
                  "--launch-template", f"LaunchTemplateName={TEMPLATE},Version=$Latest",
-                 "--min-size", "1", "--max-size", "4", "--desired-capacity", "2", "--tags",
+                 "--min-size", "0", "--max-size", "4", "--desired-capacity", "0", "--tags",
                  f"ResourceId={GROUP},ResourceType=auto-scaling-group,Key=ebbflow:cluster-name,Value=it,"
                  "PropagateAtLaunch=true",
                  f"ResourceId={GROUP},ResourceType=auto-scaling-group,Key=group-only,Value=x,PropagateAtLaunch=false")
@@ -144,6 +171,9 @@ class AutoScalingTest(unittest.TestCase):
                        check=False)
         self.assertNotEqual(dup.returncode, 0)
         self.assertIn("AlreadyExists", dup.stderr)
+
+        self.aws("autoscaling", "update-auto-scaling-group", "--auto-scaling-group-name", GROUP,
+                 "--min-size", "1", "--desired-capacity", "2")
 
         # Scale up: two instances, tagged with the propagated tags only.
         ids = self.settle(2, "two InService instances")
@@ -171,7 +201,8 @@ class AutoScalingTest(unittest.TestCase):
                                       victim, "--should-decrement-desired-capacity").stdout)
             self.assertEqual(out["Activity"]["Description"], f"Terminating EC2 instance: {victim}")
             self.assertEqual(self.group()["DesiredCapacity"], left)
-            wait_for(lambda: self.ec2_state(victim) == "terminated", what=f"{victim} terminated")
+            wait_for(lambda: self.ec2_state(victim, False) == "terminated", what=f"{victim} terminated")
+            self.assertEqual(self.ec2_state(victim), "terminated")
         survivors = self.settle(1, "one instance left")
         self.assertEqual(survivors, [ids[2]])
 
@@ -186,7 +217,7 @@ class AutoScalingTest(unittest.TestCase):
 
         # Terminated behind the group's back (through EC2): replaced, desired kept.
         self.aws("ec2", "terminate-instances", "--instance-ids", ids[2])
-        replacement = wait_for(lambda: [i for i in self.running() if i != ids[2]], what="a replacement")
+        replacement = wait_for(lambda: [i for i in self.running(False) if i != ids[2]], what="a replacement")
         self.assertEqual(len(replacement), 1)
         self.settle(1, "the replacement InService")
         self.assertEqual(self.group()["DesiredCapacity"], 1)
@@ -194,7 +225,9 @@ class AutoScalingTest(unittest.TestCase):
         # Without decrement: replaced as well.
         self.aws("autoscaling", "terminate-instance-in-auto-scaling-group", "--instance-id", replacement[0],
                  "--no-should-decrement-desired-capacity")
-        wait_for(lambda: self.running() and self.running() != replacement, what="a second replacement")
+        wait_for(lambda: self.running(False) and self.running(False) != replacement, what="a second replacement")
+        second = self.settle(1, "the second replacement InService")
+        self.assertNotEqual(second, replacement)
         self.assertEqual(self.group()["DesiredCapacity"], 1)
 
         # Notifications: configured, described back, and delivered.
@@ -224,7 +257,9 @@ class AutoScalingTest(unittest.TestCase):
         self.assertIn(("autoscaling:TEST_NOTIFICATION", ""), events)
         self.assertIn(("autoscaling:EC2_INSTANCE_TERMINATE", ids[0]), events)
         self.assertIn(("autoscaling:EC2_INSTANCE_LAUNCH", replacement[0]), events)
+        self.assertIn(("autoscaling:EC2_INSTANCE_LAUNCH", second[0]), events)
         self.assertEqual(sum(1 for e, _ in events if e == "autoscaling:EC2_INSTANCE_LAUNCH"), 5)
+        self.assertEqual(sum(1 for e, _ in events if e == "autoscaling:EC2_INSTANCE_TERMINATE"), 4)
 
         # A restarted server keeps the group and its members.
         before = self.group()
@@ -240,7 +275,8 @@ class AutoScalingTest(unittest.TestCase):
         self.assertIn("ResourceInUse", busy.stderr)
         members = [i["InstanceId"] for i in after["Instances"]]
         self.aws("autoscaling", "delete-auto-scaling-group", "--auto-scaling-group-name", GROUP, "--force-delete")
-        wait_for(lambda: self.group() is None, what="the group gone")
+        wait_for(lambda: self.group(False) is None, what="the group gone")
+        self.assertIsNone(self.group())
         for iid in members:
             self.assertEqual(self.ec2_state(iid), "terminated")
         self.assertEqual(self.running(), [])
@@ -251,7 +287,8 @@ class AutoScalingTest(unittest.TestCase):
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("AutoScalingGroup name not found", r.stderr)
         env = dict(self.env, AWS_SECRET_ACCESS_KEY="wrong")
-        r = subprocess.run(["aws", "autoscaling", "describe-auto-scaling-groups"], env=env, capture_output=True,
+        r = subprocess.run(["aws", "--endpoint-url", self.endpoint, "autoscaling", "describe-auto-scaling-groups"],
+                           env=env, capture_output=True,
                            text=True, timeout=60)
         self.assertNotEqual(r.returncode, 0)
         self.assertIn("SignatureDoesNotMatch", r.stderr)

@@ -592,7 +592,12 @@ JsonReply QueueService::run(const std::string& operation, const nlohmann::json& 
   while (true) {
     int64_t now = clock();
     Impl::Wait wait;
-    auto result = impl_->dispatch(operation, request, now, &wait);
+    Result<nlohmann::json> result = nlohmann::json();
+    try {
+      result = impl_->dispatch(operation, request, now, &wait);
+    } catch (const nlohmann::json::exception& e) {  // a member of the wrong type; nothing changed yet
+      return to_reply(sqs_err("InvalidParameterValue", std::string("a request member has the wrong type: ") + e.what()));
+    }
     if (operation == "SendMessage" || operation == "ChangeMessageVisibility") cv_.notify_all();
     if (!result.ok()) {
       if (result.error().code == "UnknownOperationException")

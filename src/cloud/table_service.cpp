@@ -100,6 +100,15 @@ Result<std::vector<std::string>> projection(const json& req) {
   return out;
 }
 
+// ReturnValues of PutItem/DeleteItem: NONE (default) or ALL_OLD.
+Result<bool> return_old(const json& req) {
+  auto it = req.find("ReturnValues");
+  if (it == req.end() || it->is_null()) return false;
+  if (!it->is_string() || (*it != "NONE" && *it != "ALL_OLD"))
+    return invalid("Return values set to invalid value: ReturnValues must be NONE or ALL_OLD");
+  return *it == "ALL_OLD";
+}
+
 // A positive "Limit", else `fallback`.
 size_t limit_param(const json& req, size_t fallback) {
   auto it = req.find("Limit");
@@ -285,9 +294,11 @@ struct TableService::Impl {
     if (item.dump().size() > kMaxItemBytes) return invalid("Item size has exceeded the maximum allowed size");
     auto old = (*t)->items.find(*key);
     const json* existing = old == (*t)->items.end() ? nullptr : &old->second;
+    auto want_old = return_old(req);
+    if (!want_old.ok()) return want_old.error();
     if (auto s = check_condition(req, existing); !s.ok()) return s.error();
     json out = json::object();
-    if (existing && req.value("ReturnValues", "NONE") == "ALL_OLD") out["Attributes"] = *existing;
+    if (existing && *want_old) out["Attributes"] = *existing;
     if (auto s = store->put_item((*t)->name, *key, item); !s.ok()) return s.error();
     (*t)->items[*key] = item;
     return out;
@@ -310,11 +321,13 @@ struct TableService::Impl {
     if (!t.ok()) return t.error();
     auto key = key_of(**t, req.value("Key", json()), true);
     if (!key.ok()) return key.error();
+    auto want_old = return_old(req);
+    if (!want_old.ok()) return want_old.error();
     auto it = (*t)->items.find(*key);
     if (auto s = check_condition(req, it == (*t)->items.end() ? nullptr : &it->second); !s.ok()) return s.error();
     json out = json::object();
     if (it == (*t)->items.end()) return out;
-    if (req.value("ReturnValues", "NONE") == "ALL_OLD") out["Attributes"] = it->second;
+    if (*want_old) out["Attributes"] = it->second;
     if (auto s = store->delete_item((*t)->name, *key); !s.ok()) return s.error();
     (*t)->items.erase(it);
     return out;
@@ -453,9 +466,15 @@ JsonReply TableService::handle(const std::string& operation, const nlohmann::jso
   if (!request.is_object())
     return json_error_reply("com.amazon.coral.service#SerializationException", "The request body must be a JSON object.");
   std::lock_guard lock(mu_);
-  auto result = impl_->dispatch(operation, request, now_s);
-  if (!result.ok()) return to_reply(result.error());
-  return JsonReply{200, std::move(*result), {}};
+  try {
+    auto result = impl_->dispatch(operation, request, now_s);
+    if (!result.ok()) return to_reply(result.error());
+    return JsonReply{200, std::move(*result), {}};
+  } catch (const nlohmann::json::exception& e) {
+    // A member of the wrong JSON type met a typed read; every operation validates before it
+    // changes anything, so no state is half-written.
+    return to_reply(invalid(std::string("a request member has the wrong type: ") + e.what()));
+  }
 }
 
 }  // namespace ebbflow::cloud

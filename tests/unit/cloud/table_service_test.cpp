@@ -192,5 +192,17 @@ TEST_F(TableServiceTest, ScanPaginatesWithLimit) {
   EXPECT_FALSE(rest.contains("LastEvaluatedKey"));
 }
 
+TEST_F(TableServiceTest, MembersOfTheWrongTypeAreValidationErrorsNotCrashes) {
+  EXPECT_EQ(error_type("CreateTable", {{"TableName", "t2"}, {"KeySchema", {1, 2}}, {"AttributeDefinitions", {3}},
+                                       {"BillingMode", 7}}),
+            "com.amazon.coral.validate#ValidationException");
+  EXPECT_EQ(error_type("PutItem", {{"TableName", "c1-hosts"}, {"Item", host("i-1", "h")}, {"ReturnValues", 5}}),
+            "com.amazon.coral.validate#ValidationException");
+  EXPECT_EQ(error_type("BatchGetItem", {{"RequestItems", {{"c1-hosts", 5}}}}),
+            "com.amazon.coral.validate#ValidationException");
+  // Nothing was written by the failed put.
+  EXPECT_FALSE(ok("GetItem", {{"TableName", "c1-hosts"}, {"Key", key("i-1")}}).contains("Item"));
+}
+
 }  // namespace
 }  // namespace ebbflow::cloud

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <pugixml.hpp>
 
+#include "aws/autoscaling.h"
 #include "cloud/base64.h"
 #include "cloud/instance_process.h"
 #include "test_dir.h"
@@ -404,6 +405,37 @@ TEST_F(AutoScalingTest, AFailedLaunchIsRetriedLater) {
   now_ += 5;
   tick();
   EXPECT_EQ(members("g").size(), 1u);
+}
+
+TEST_F(AutoScalingTest, RepliesParseWithEbbflowsClientParsers) {
+  ASSERT_EQ(create("g", 1, 3, 2).http_status, 200);
+  tick();
+  tick();
+  std::string token = "unset";
+  auto groups = aws::parse_describe_auto_scaling_groups(call({{"Action", "DescribeAutoScalingGroups"}}).body, &token);
+  ASSERT_TRUE(groups.ok()) << groups.error().describe();
+  ASSERT_EQ(groups->size(), 1u);
+  const aws::AutoScalingGroup& g = (*groups)[0];
+  EXPECT_EQ(g.name, "g");
+  EXPECT_EQ(g.min_size, 1);
+  EXPECT_EQ(g.max_size, 3);
+  EXPECT_EQ(g.desired_capacity, 2);
+  EXPECT_EQ(g.launch_template_name, "lt");
+  EXPECT_EQ(g.created_time, now_);
+  EXPECT_EQ(g.tags.at("ebbflow:node-type"), "Compute");
+  ASSERT_EQ(g.instances.size(), 2u);
+  EXPECT_EQ(g.instances[0].lifecycle_state, "InService");
+  EXPECT_EQ(g.instances[0].instance_type, "t3.small");
+  EXPECT_EQ(token, "");
+  auto done = aws::parse_terminate_instance_in_asg(terminate(g.instances[0].instance_id, true).body);
+  ASSERT_TRUE(done.ok()) << done.error().describe();
+  EXPECT_EQ(done->description, "Terminating EC2 instance: " + g.instances[0].instance_id);
+  auto refused = terminate(g.instances[1].instance_id, true);
+  Error e = aws::parse_autoscaling_error(refused.http_status, refused.body);
+  EXPECT_EQ(e.kind, ErrorKind::kInvalidInput);
+  EXPECT_EQ(e.code, "ValidationError");
+  auto missing = set_desired("nope", 1);
+  EXPECT_EQ(aws::parse_autoscaling_error(missing.http_status, missing.body).kind, ErrorKind::kNotFound);
 }
 
 }  // namespace

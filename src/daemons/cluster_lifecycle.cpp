@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <thread>
@@ -149,6 +150,24 @@ Status start_local_cloud(const ClusterPaths& p, ClusterRuntime& rt, const Progre
   return {};
 }
 
+// The SGE cell's bridge must keep one MAC address. By default a Linux bridge takes the lowest
+// MAC among its ports, so it changes whenever an exec host whose veth has the lowest MAC joins
+// or leaves; the other hosts' ARP entries for the qmaster then point at a MAC nobody answers
+// and their execds go 'u' (measured: ~40 s after a scale-in, for good). A fixed, locally
+// administered MAC (02:eb:...:<subnet octet>) avoids that. Belongs in sge::create_cell.
+Status pin_bridge_mac(const ClusterPaths& p) {
+  auto cell = sge::load_cell(p);
+  if (!cell.ok()) return cell.error();
+  char mac[32];
+  std::snprintf(mac, sizeof mac, "02:eb:f0:00:%02x:01", cell->subnet_octet & 0xff);
+  SubprocessRunner runner;
+  CommandSpec spec{{"/usr/sbin/ip", "netns", "exec", cell->master_netns, "/usr/sbin/ip", "link", "set", "br0", "address", mac},
+                   {}, std::chrono::milliseconds(10000), ""};
+  auto r = run_checked(runner, spec);
+  if (!r.ok()) return r.error();
+  return {};
+}
+
 std::string user_data(const ClusterContext& ctx) {
   return "#!/bin/bash\n# ebbflow compute node bootstrap: learn the node name, run slurmd and computemgtd.\nexec " +
          ctx.runtime.ebbflow_binary + " compute-node --cluster-dir " + ctx.paths.root + "\n";
@@ -238,6 +257,7 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
   if (traditional) {
     if (ctx.config.scheduler == "sge") {  // a real SGE cell (daemons/sge/sge_cell.h)
       if (auto st = sge::create_cell(ctx.paths, name, progress); !st.ok()) return st.error();
+      if (auto st = pin_bridge_mac(ctx.paths); !st.ok()) return st.error();
       if (auto st = sge::start_qmaster(ctx.paths, progress); !st.ok()) return st.error();
     } else {
       if (auto st = write_file_atomic(ctx.paths.slurm_conf(), render_traditional_slurm_conf(ctx)); !st.ok())

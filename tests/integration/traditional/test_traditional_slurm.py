@@ -208,6 +208,7 @@ def scale_down():
         st = job_state(state["long"])
         assert st == "RUNNING", f"the long job is {st}"
         assert first["hostname"] in hosts(), "the node running the long job left Slurm"
+        assert usable(hosts()[first["hostname"]]), f"the node running the long job is not usable: {hosts()}"
         return True
 
     def scaled_in():

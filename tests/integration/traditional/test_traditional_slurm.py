@@ -9,6 +9,7 @@ MinSize 1, MaxSize 3, InitialSize 1, ScaledownIdletime 1 minute, every daemon lo
   2. one long job takes the initial node, two more 4-CPU jobs queue: jobwatcher raises desired
      capacity to 3, the group launches two instances, they join, the queued jobs run;
   3. the AWS CLI (Auto Scaling, SQS, DynamoDB, EC2) sees the same group, hosts and instances;
+     a ready message sent again through the CLI changes nothing;
   4. the two idle nodes lock themselves, terminate with decrement (desired back to 1), their
      hosts leave Slurm and DynamoDB; the node running the long job is never terminated;
   5. with desired == MinSize the last node stays even once idle;
@@ -200,6 +201,26 @@ def aws_cli_agrees():
     assert "ApproximateNumberOfMessages" in attrs, attrs
 
 
+def duplicate_ready_is_harmless():
+    """A second COMPUTE_READY for a host that already joined (what a redelivered message looks
+    like) is handled with no second effect: same hosts, same node for each, same table."""
+    before = {h: v["node"] for h, v in hosts().items()}
+    items = dynamo_items()
+    first = state["first"]
+    inner = {"StatusCode": "Complete", "Description": "Succesfully launched " + first["instance"],
+             "Event": "parallelcluster:COMPUTE_READY", "EC2InstanceId": first["instance"], "Slots": "4",
+             "LocalHostname": first["hostname"] + ".ec2.internal", "EC2InstanceType": "c5.xlarge"}
+    body = json.dumps({"Type": "Notification", "MessageId": "dup-1", "Message": json.dumps(inner)})
+    url = aws("sqs", "get-queue-url", "--queue-name", f"{NAME}-events")["QueueUrl"]
+    aws("sqs", "send-message", "--queue-url", url, "--message-body", body)
+    wait_for("the duplicate consumed", lambda: int(aws("sqs", "get-queue-attributes", "--queue-url", url,
+             "--attribute-names", "All")["Attributes"]["ApproximateNumberOfMessages"]) == 0, 30)
+    time.sleep(4)
+    after = {h: v["node"] for h, v in hosts().items()}
+    assert after == before, f"hosts changed: {before} -> {after}"
+    assert dynamo_items() == items, "the table changed"
+
+
 def scale_down():
     added = state["added"]
     first = state["first"]
@@ -273,6 +294,7 @@ def main():
         if not failures:
             check("scale up: jobwatcher raises desired, new hosts join, jobs run", scale_up)
             check("AWS CLI sees the same group, hosts, instances, table and queue", aws_cli_agrees)
+            check("a repeated ready message has no second effect", duplicate_ready_is_harmless)
         if not failures:
             check("scale down: idle nodes lock, terminate with decrement, leave Slurm; busy node kept", scale_down)
             check("never below MinSize: the last node stays", stays_at_min)

@@ -366,6 +366,10 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
 Status request_fleet(const std::string& name, bool start, const Progress& progress) {
   auto ctx = load_cluster(cluster_root(name));
   if (!ctx.ok()) return ctx.error();
+  if (!ctx->config.queue_mode())
+    return make_error(ErrorKind::kInvalidInput, "Unsupported",
+                      "cluster stop/start drive clustermgtd (queue mode); a traditional-mode cluster is sized by its Auto "
+                      "Scaling group (jobwatcher and nodewatcher, within the configuration's MinSize..MaxSize)");
   auto store = store::StateStore::open(ctx->paths.state_db());
   if (!store.ok()) return store.error();
   auto st = store->set_fleet_request(start ? core::FleetStatus::kStartRequested : core::FleetStatus::kStopRequested);

@@ -124,9 +124,15 @@ Result<nlohmann::json> cluster_status_dir(const std::string& root) {
 
 std::string render_status_table(const nlohmann::json& j) {
   std::ostringstream o;
-  o << "Cluster " << j.value("name", "") << "  fleet " << j.value("fleet", "?") << "  heartbeat ";
-  if (j["heartbeat_age_s"].is_null()) o << "never";
-  else o << j["heartbeat_age_s"].get<int64_t>() << " s ago";
+  const bool traditional = j.value("mode", "") == "traditional";
+  o << "Cluster " << j.value("name", "");
+  if (traditional) {
+    o << "  traditional mode, " << j.value("scheduler", "");
+  } else {
+    o << "  fleet " << j.value("fleet", "?") << "  heartbeat ";
+    if (j["heartbeat_age_s"].is_null()) o << "never";
+    else o << j["heartbeat_age_s"].get<int64_t>() << " s ago";
+  }
   if (auto it = j.find("last_iteration"); it != j.end() && it->is_object() && it->contains("seconds") &&
       (*it)["seconds"].is_number()) {
     char buf[64];
@@ -145,7 +151,7 @@ std::string render_status_table(const nlohmann::json& j) {
   const nlohmann::json protected_partitions = j.value("protected_partitions", nlohmann::json::object());
   for (const auto& [part, why] : protected_partitions.items())
     o << "PROTECTED MODE: queue " << part << " disabled: " << why.get<std::string>() << "\n";
-  if (j.value("mode", "") == "traditional") o << render_traditional_status(j);
+  if (traditional) o << render_traditional_status(j);
   char line[256];
   for (const auto& q : j["queues"]) {
     for (const auto& cr : q["compute_resources"]) {

@@ -16,6 +16,14 @@ void add_traditional_status(const ClusterContext& ctx, nlohmann::json& j) {
   using nlohmann::json;
   j["mode"] = "traditional";
   j["scheduler"] = ctx.config.scheduler;
+  // Queue-mode parts that do not exist here.
+  for (const char* d : {"clustermgtd", "dashboard"}) j["daemons"].erase(d);
+  for (const char* k : {"fleet", "protected_partitions", "disabled_compute_resources", "replacing"}) j.erase(k);
+  if (ctx.config.scheduler == "sge") {
+    for (const char* d : {"slurmctld", "munged"}) j["daemons"].erase(d);
+    auto pid = read_pid_file(ctx.paths.run_dir() + "/sge_qmaster.pid");
+    j["daemons"]["sge_qmaster"] = {{"pid", pid.ok() ? *pid : 0}, {"running", pid.ok() && pid_alive(*pid, "sge_qmaster")}};
+  }
   for (const char* d : {"jobwatcher", "sqswatcher"}) {
     auto pid = read_pid_file(ctx.paths.run_dir() + "/" + d + ".pid");
     j["daemons"][d] = {{"pid", pid.ok() ? *pid : 0}, {"running", pid.ok() && pid_alive(*pid, d)}};
@@ -98,10 +106,10 @@ std::string render_traditional_status(const nlohmann::json& j) {
   }
   if (j.contains("scheduler_error")) o << "Scheduler: " << j["scheduler_error"].get<std::string>() << "\n";
   o << "\nHosts (" << j.value("scheduler", "") << ")\n";
-  std::snprintf(line, sizeof line, "  %-20s %-12s %-16s %-24s %-20s %s\n", "HOSTNAME", "NODE", "ADDRESS", "STATE", "INSTANCE", "REASON");
+  std::snprintf(line, sizeof line, "  %-20s %-22s %-16s %-24s %-20s %s\n", "HOSTNAME", "NODE", "ADDRESS", "STATE", "INSTANCE", "REASON");
   o << line;
   for (const auto& h : j["hosts"]) {
-    std::snprintf(line, sizeof line, "  %-20s %-12s %-16s %-24s %-20s %s\n", h["hostname"].get<std::string>().c_str(),
+    std::snprintf(line, sizeof line, "  %-20s %-22s %-16s %-24s %-20s %s\n", h["hostname"].get<std::string>().c_str(),
                   h["node"].get<std::string>().c_str(), h["address"].get<std::string>().c_str(),
                   h["state"].get<std::string>().c_str(), h["instance"].get<std::string>().c_str(),
                   h["reason"].get<std::string>().c_str());

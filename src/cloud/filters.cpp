@@ -6,12 +6,14 @@ bool wildcard_match(const std::string& pattern, const std::string& text) {
   // Iterative matcher with single-star backtracking: linear in practice, no recursion.
   size_t p = 0, t = 0, star = std::string::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    // '*' first: tested after the literal case, a '*' in the text matched it as a plain
+    // character and left no backtrack point ("a*b" did not match "a*xb").
+    if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       mark = t;
+    } else if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
     } else if (star != std::string::npos) {
       p = star + 1;
       t = ++mark;

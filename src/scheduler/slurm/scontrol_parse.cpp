@@ -110,7 +110,7 @@ struct NodeBuilder {
       case 8:
         if (key == "NodeAddr") {
           target->addr.assign(value);
-          has_addr = true;
+          has_addr = !value.empty();  // "NodeAddr=" is no address: falls back to the name
         }
         break;
       case 10:
@@ -119,7 +119,7 @@ struct NodeBuilder {
       case 12:
         if (key == "NodeHostName") {
           target->hostname.assign(value);
-          has_hostname = true;
+          has_hostname = !value.empty();
         } else if (key == "LastBusyTime") {
           target->last_busy_time = parse_time(value);
         }

@@ -1,4 +1,5 @@
-// Fuzzes the `scontrol show nodes` parser (slurm::parse_scontrol_nodes), both output formats.
+// Fuzzes the `scontrol show nodes` parser (slurm::parse_scontrol_nodes), both output formats, and
+// the traditional adapter's one-line reader of the same output (slurm::parse_slot_nodes).
 //
 // Properties, beyond not crashing: every node returned has a name that validate_slurm_argument
 // accepts (names go back into scontrol command lines, so output must never smuggle in
@@ -13,11 +14,19 @@
 #include "core/slurm_node.h"
 #include "fuzz_check.h"
 #include "scheduler/slurm/slurm_client.h"
+#include "scheduler/slurm/traditional_slurm.h"
 
 using namespace ebbflow;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string text(reinterpret_cast<const char*>(data), size);
+
+  // The traditional adapter's reader of `scontrol -o show nodes --future` sees the same text.
+  auto slots = slurm::parse_slot_nodes(text);
+  fuzz::check_result(slots, "parse_slot_nodes");
+  if (slots.ok())
+    for (const auto& s : *slots)
+      FUZZ_CHECK(!s.name.empty() && s.name.find(' ') == std::string::npos, "slot with a bad name \"" + s.name + "\"");
   std::vector<std::string> skipped;
   auto r = slurm::parse_scontrol_nodes(text, &skipped);
   fuzz::check_result(r, "parse_scontrol_nodes");

@@ -73,7 +73,7 @@ Result<Trace> parse_swf(const std::string& text, const std::string& source) {
       job.submit = static_cast<int64_t>(f[1]);
       job.run = static_cast<int64_t>(f[3]);
       job.procs = f[4] > 0 ? static_cast<int>(f[4]) : static_cast<int>(f[7]);
-      job.requested = f[8] > 0 ? static_cast<int64_t>(f[8]) : job.run;
+      job.requested = f[8] >= 1 ? static_cast<int64_t>(f[8]) : job.run;  // "0.5" would truncate to 0
       if (job.run <= 0 || job.procs <= 0 || job.submit < 0) {
         ++trace.skipped;
       } else {

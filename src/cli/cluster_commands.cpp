@@ -41,8 +41,12 @@ void register_cluster_commands(CLI::App& app) {
     daemons::CreateOptions o{*create_file, *create_name, self_path()};
     auto r = daemons::create_cluster(o, print_progress);
     if (!r.ok()) fail(r.error());
+    // The first job to try depends on the scheduler the cluster runs.
+    std::string first_job = "sbatch --wrap 'hostname'";
+    if (auto ctx = daemons::load_cluster(daemons::cluster_root(*r)); ctx.ok() && ctx->config.scheduler == "sge")
+      first_job = "qsub -b y -j y -o /dev/null hostname";
     std::cout << "Cluster " << *r << " is up. Use it with:\n  eval \"$(" << self_path() << " cluster env " << *r
-              << ")\"\n  sbatch --wrap 'hostname'\n";
+              << ")\"\n  " << first_job << "\n";
   });
 
   auto* del = cluster->add_subcommand("delete", "Terminate every instance and stop everything the cluster runs");

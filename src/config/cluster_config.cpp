@@ -5,6 +5,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <string_view>
 
 #include "config/parse_sections.h"
 #include "config/yaml_reader.h"
@@ -74,6 +75,42 @@ void parse_document(const YAML::Node& doc, ClusterConfig& cfg, detail::Issues& i
   detail::parse_daemons(root.value("Daemons"), cfg, issues);
 }
 
+// How many YAML documents the text holds, from its document markers: a line starting with
+// "---" opens one, content before the first marker is one, and content after a "..." end marker
+// opens another. Comments, blank lines and directives are not content. (A "---" at column 0
+// always ends a scalar in YAML, so a line scan cannot be fooled by one inside a value.)
+int count_documents(const std::string& yaml) {
+  auto marker = [](std::string_view line, std::string_view m) {
+    return line.substr(0, 3) == m && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+  };
+  int documents = 0;
+  bool open = false;  // a document is open and may receive content
+  bool has_content = false;
+  std::istringstream in(yaml);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string_view v(line);
+    if (marker(v, "---")) {
+      ++documents;
+      open = true;
+      has_content = true;  // "--- value" or an empty document: either way a document
+      continue;
+    }
+    if (marker(v, "...")) {
+      open = false;
+      continue;
+    }
+    auto first = v.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || v[first] == '#' || (first == 0 && v[0] == '%')) continue;
+    if (!open) {
+      ++documents;
+      open = true;
+    }
+    has_content = true;
+  }
+  return has_content ? documents : 0;
+}
+
 }  // namespace
 
 LoadResult load_cluster_config_string(const std::string& yaml, const std::string& source_name) {
@@ -82,12 +119,22 @@ LoadResult load_cluster_config_string(const std::string& yaml, const std::string
   ClusterConfig cfg;
   cfg.source_file = source_name;
   try {
-    std::vector<YAML::Node> docs = YAML::LoadAll(yaml);
-    if (docs.size() > 1) {
-      issues.add("", YAML::Mark::null_mark(), "the file holds " + std::to_string(docs.size()) +
+    // Not YAML::LoadAll: yaml-cpp 0.7's LoadAll never returns when a document holds a stray ','
+    // at its top level ("," alone, "--- ,", "[a]\n,": found by fuzz_cluster_config), which
+    // would hang `ebbflow validate`. Load reads the first document; the markers tell how many.
+    int documents = count_documents(yaml);
+    if (documents > 1) {
+      issues.add("", YAML::Mark::null_mark(), "the file holds " + std::to_string(documents) +
                                        " YAML documents ('---'); a cluster configuration is a single document");
     } else {
-      parse_document(docs.empty() ? YAML::Node() : docs.front(), cfg, issues);
+      YAML::Node doc = YAML::Load(yaml);
+      if (doc.IsNull() && documents == 1) {
+        issues.add("", YAML::Mark::null_mark(),
+                   "YAML syntax error: no value could be read from the document (does it start with a "
+                   "character YAML does not allow there, such as a stray ','?)");
+      } else {
+        parse_document(doc, cfg, issues);
+      }
     }
   } catch (const YAML::Exception& e) {
     // yaml-cpp's message already carries "yaml-cpp: error at line L, column C: "; keep only the reason.

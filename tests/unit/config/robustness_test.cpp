@@ -80,5 +80,32 @@ TEST(Robustness, PathologicalInputs) {
   expect_graceful("Region: !!binary aGVsbG8=\n");
 }
 
+// yaml-cpp 0.7's LoadAll never returns on a stray ',' at a document's top level (found by
+// fuzz_cluster_config); the loader must finish with a syntax error instead.
+TEST(Robustness, StrayCommaAtTopLevelIsAnErrorNotAHang) {
+  for (const char* text : {",", ", a", "--- ,", "--- !t ,", "&a ,", "[a]\n,", "\"x\"\n,", "a: 1\n...\n,",
+                           ", note\nRegion: us-east-1\nCloud:\n  Provider: local\n"}) {
+    LoadResult r = load_cluster_config_string(text, "comma.yaml");
+    EXPECT_FALSE(r.config.has_value()) << text;
+    EXPECT_FALSE(r.issues.empty()) << text;
+  }
+  LoadResult r = load_cluster_config_string(",\n", "comma.yaml");
+  ASSERT_EQ(r.issues.size(), 1u);
+  EXPECT_NE(r.issues[0].message.find("stray ','"), std::string::npos) << r.issues[0].message;
+}
+
+TEST(Robustness, DocumentMarkersAreCounted) {
+  auto documents_issue = [](const std::string& text) {
+    for (const auto& i : load_cluster_config_string(text, "docs.yaml").issues)
+      if (i.message.find("YAML documents") != std::string::npos) return i.message;
+    return std::string();
+  };
+  EXPECT_NE(documents_issue("--- 1\n--- 2\n").find("2 YAML documents"), std::string::npos);
+  EXPECT_NE(documents_issue("a: 1\n---\nb: 2\n").find("2 YAML documents"), std::string::npos);
+  EXPECT_NE(documents_issue("a: 1\n...\nb: 2\n").find("2 YAML documents"), std::string::npos);
+  EXPECT_EQ(documents_issue("# comment\n%YAML 1.2\n---\na: 1\n...\n# trailing comment\n"), "");
+  EXPECT_EQ(documents_issue("a: |\n  text with --- inside\n"), "");
+}
+
 }  // namespace
 }  // namespace ebbflow::config

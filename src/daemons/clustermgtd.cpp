@@ -122,6 +122,15 @@ std::string iteration_outcome(const IterationReport& report) {
 IterationReport Clustermgtd::run_once(int64_t now, bool dry_run) {
   const auto started = std::chrono::steady_clock::now();
   IterationReport report = iterate(now, dry_run);
+  // The heartbeat says "clustermgtd is alive", so it is written after every iteration, also one
+  // skipped because Slurm or the cloud could not be read. ParallelCluster writes it only after a
+  // complete iteration: a slurmctld outage longer than computemgtd's ClustermgtdTimeout then
+  // makes every compute node see a stale heartbeat and an unreachable Slurm, and shut itself
+  // down with its running jobs. Here an outage of Slurm or the cloud stops actions, not nodes.
+  if (!dry_run) {
+    if (auto hb = write_heartbeat(ctx_.paths.heartbeat(), now); !hb.ok())
+      std::fprintf(stderr, "clustermgtd: heartbeat: %s\n", hb.error().describe().c_str());
+  }
   if (metrics_ && !dry_run)
     metrics_->record_iteration(iteration_outcome(report),
                                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(), now);
@@ -164,7 +173,7 @@ IterationReport Clustermgtd::iterate(int64_t now, bool dry_run) {
     report.skipped_because = snap.error().describe();
     if (!dry_run)
       events_.write({now, "clustermgtd", "observe", "skip-iteration",
-                     "read failed, no action taken and no heartbeat: " + snap.error().describe(), {}, {}, "error"});
+                     "read failed, no action taken (clustermgtd stays alive: heartbeat written): " + snap.error().describe(), {}, {}, "error"});
     return report;
   }
   report.observed = true;
@@ -193,8 +202,6 @@ IterationReport Clustermgtd::iterate(int64_t now, bool dry_run) {
   (void)store_.save_manager_state(next);
   record_phase("act", phase_start);
   report.plan.next_state = next;
-  if (auto hb = write_heartbeat(ctx_.paths.heartbeat(), now); !hb.ok())
-    std::fprintf(stderr, "clustermgtd: heartbeat: %s\n", hb.error().describe().c_str());
   return report;
 }
 

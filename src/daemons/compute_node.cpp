@@ -15,6 +15,7 @@
 #include "daemons/cluster_context.h"
 #include "daemons/clustermgtd.h"
 #include "daemons/event_log.h"
+#include "daemons/heartbeat_watch.h"
 #include "daemons/slurm_programs.h"
 #include "daemons/traditional_mode.h"
 #include "scheduler/slurm/slurm_client.h"
@@ -123,8 +124,10 @@ int run_compute_node(const std::string& cluster_root) {
   EventLog events(ctx->paths.events());
   SubprocessRunner runner;
   slurm::SlurmClient slurm(runner, {"/usr/bin", ctx->paths.slurm_conf()});
-  const int64_t started = unix_now();
-  int64_t last_heartbeat = started;  // the daemon's start counts as the first heartbeat
+  auto steady_seconds = [] {
+    return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
+  HeartbeatWatch heartbeat(steady_seconds());  // staleness on this node's monotonic clock
   auto next_check = std::chrono::steady_clock::now();
   while (!g_stop) {
     int status = 0;
@@ -136,11 +139,13 @@ int run_compute_node(const std::string& cluster_root) {
       next_check = std::chrono::steady_clock::now() + std::chrono::seconds(std::max(1, ctx->config.computemgtd.loop_time_s));
       auto fresh_cfg = config::load_cluster_config_file(ctx->paths.config());
       if (fresh_cfg.config) ctx->config = std::move(*fresh_cfg.config);
-      if (auto hb = read_heartbeat(ctx->paths.heartbeat()); hb.ok()) last_heartbeat = std::max(last_heartbeat, *hb);
+      auto hb = read_heartbeat(ctx->paths.heartbeat());
+      heartbeat.observe(hb.ok() ? std::optional<int64_t>(*hb) : std::nullopt, steady_seconds());
+      const int64_t stale_for = heartbeat.stale_for(steady_seconds());
       const int64_t now = unix_now();
-      if (now - last_heartbeat >= ctx->config.computemgtd.clustermgtd_timeout_s && self_is_down(slurm, node)) {
+      if (stale_for >= ctx->config.computemgtd.clustermgtd_timeout_s && self_is_down(slurm, node)) {
         events.write({now, "computemgtd", "head-node-lost", "self-terminate",
-                      "clustermgtd heartbeat stale for " + std::to_string(now - last_heartbeat) +
+                      "clustermgtd heartbeat unchanged for " + std::to_string(stale_for) +
                           " s and the node is down in Slurm (or Slurm is unreachable)",
                       {node}, {instance_id}, "ok"});
         break;

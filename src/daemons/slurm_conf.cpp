@@ -34,7 +34,11 @@ std::string render_slurm_conf(const ClusterContext& ctx) {
     << "SlurmctldLogFile=" << p.log_dir() << "/slurmctld.log\n"
     << "SlurmdLogFile=" << p.log_dir() << "/slurmd-%n.log\n"
     << "SlurmctldDebug=info\nSlurmdDebug=info\n"
-    << "MpiDefault=none\nJobCompType=jobcomp/none\nAccountingStorageType=accounting_storage/none\n"
+    // Every finished job, with its final state (COMPLETED, NODE_FAIL, ...), one line each: how
+    // operators (and the fault tests' invariant "no job killed on a healthy node") see outcomes
+    // without slurmdbd.
+    << "MpiDefault=none\nJobCompType=jobcomp/filetxt\nJobCompLoc=" << p.log_dir() << "/jobcomp.log\n"
+    << "AccountingStorageType=accounting_storage/none\n"
     << "SchedulerType=sched/backfill\n"
     << "ReturnToService=1\nSlurmdTimeout=180\nSlurmctldTimeout=300\nMessageTimeout=60\nBatchStartTimeout=180\n"
     << "PrivateData=cloud\nReconfigFlags=KeepPartState\nTreeWidth=65533\n"

@@ -8,7 +8,8 @@
       after another restart the launch intent's ClientToken is reused: the node is bound to the
       instance that was already launched, no duplicate, and nothing is left as an orphan after
       OrphanedInstanceTimeout.
-Outcomes are read from Slurm (scontrol) and the cloud (aws ec2 describe-instances).
+Outcomes are read from Slurm (scontrol) and the cloud (aws ec2 describe-instances); then the
+invariants (faultlib.check_invariants).
 """
 import os
 import signal
@@ -116,6 +117,7 @@ def main():
                 computemgtd_self_terminates)
         c.check("(i) clustermgtd killed mid-launch: token reused, no duplicate, no orphan",
                 killed_mid_launch_no_duplicate)
+        c.check("invariants", lambda: c.check_invariants(orphan_timeout=20, loop_time=3))
     except Exception as e:
         print(f"FAIL setup: {e}", flush=True)
         c.failures.append("setup")

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import stat
 import subprocess
 import tempfile
 import time
@@ -219,7 +220,8 @@ class Cluster:
              two clustermgtd loops and the node's own bootstrap grace);
           3. no two instances launched with the same ClientToken;
           4. never above MaxCount: running or pending instances per compute resource;
-          5. every action in the event log carries its rule and a reason.
+          5. every action in the event log carries its rule and a reason;
+          6. no file of the cluster writable by group or others; secrets readable by root only.
         Not checked here: "below MinCount only within the replacement window" (the tests that break
         static nodes check their replacement directly)."""
         import datetime
@@ -274,6 +276,21 @@ class Cluster:
                 continue
             if not e.get("rule") or not e.get("reason"):
                 problems.append(f"event without rule or reason: {e}")
+        # 6. state, heartbeat, pid, event and config files writable by their owner only; secrets
+        #    (the cloud's credentials, the munge key) readable by their owner only.
+        for dirpath, _, files in os.walk(self.root):
+            for f in files:
+                path = os.path.join(dirpath, f)
+                try:
+                    st = os.lstat(path)
+                except OSError:
+                    continue  # gone meanwhile (a temp file renamed into place)
+                if not stat.S_ISREG(st.st_mode):
+                    continue  # sockets (munge's must be world-writable) and links
+                if st.st_mode & 0o022:
+                    problems.append(f"{path} is writable by group or others ({oct(st.st_mode & 0o777)})")
+                if f in ("credentials.json", "munge.key") and st.st_mode & 0o044:
+                    problems.append(f"secret {path} is readable by group or others ({oct(st.st_mode & 0o777)})")
         if problems:
             raise AssertionError("invariants violated:\n  " + "\n  ".join(problems))
         return True

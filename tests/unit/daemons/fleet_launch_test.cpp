@@ -346,5 +346,76 @@ TEST_F(FleetLaunchTest, SingleTypeResourcesStillUseRunInstances) {
   EXPECT_EQ(r.bound.size(), 2u);
 }
 
+// A cloud whose DescribeInstances shows the fleet's instances without an address for the first
+// `describes_without_address` calls (EC2's eventual consistency), and one instance never.
+class SlowAddressEc2 : public aws::Ec2Api {
+ public:
+  int describes_without_address = 0;
+  std::string never_addressed;  // an instance id that never gets an address
+  int describe_calls = 0;
+  std::vector<std::string> terminated;
+  Result<aws::CreateFleetResult> create_fleet(const aws::CreateFleetRequest& req) override {
+    aws::CreateFleetResult r;
+    r.fleet_id = "fleet-1";
+    aws::FleetInstanceSet set;
+    set.instance_type = req.overrides.front().instance_type;
+    for (int i = 0; i < req.total_target_capacity; ++i) set.instance_ids.push_back("i-" + std::to_string(i));
+    r.instances.push_back(set);
+    return r;
+  }
+  Result<std::vector<aws::Ec2Instance>> describe_instances(const std::vector<aws::Filter>&,
+                                                           const std::vector<std::string>& ids) override {
+    ++describe_calls;
+    std::vector<aws::Ec2Instance> out;
+    for (const auto& id : ids) {
+      aws::Ec2Instance i;
+      i.instance_id = id;
+      i.instance_type = "c5.xlarge";
+      i.state = "pending";
+      if (describe_calls > describes_without_address && id != never_addressed)
+        i.private_ip = "127.9.1." + std::to_string(10 + std::stoi(id.substr(2)));
+      out.push_back(i);
+    }
+    return out;
+  }
+  Result<std::vector<aws::Ec2Instance>> run_instances(const aws::RunInstancesRequest&) override {
+    return make_error(ErrorKind::kGiveUp, "Unexpected", "this test launches with CreateFleet only");
+  }
+  Result<std::vector<aws::InstanceStateChange>> terminate_instances(const std::vector<std::string>& ids) override {
+    terminated.insert(terminated.end(), ids.begin(), ids.end());
+    return std::vector<aws::InstanceStateChange>{};
+  }
+  Result<std::vector<aws::InstanceStatus>> describe_instance_status(const std::vector<aws::Filter>&,
+                                                                    const std::vector<std::string>&, bool) override {
+    return std::vector<aws::InstanceStatus>{};
+  }
+  Status create_tags(const std::vector<std::string>&, const aws::Tags&) override { return {}; }
+  Status create_launch_template(const aws::LaunchTemplateRequest&) override { return {}; }
+  Status delete_launch_template(const std::string&) override { return {}; }
+};
+
+TEST_F(FleetLaunchTest, AddressesAreAwaitedWithParallelClustersBackOffAndMissingOnesTerminated) {
+  SlowAddressEc2 slow;
+  slow.describes_without_address = 2;
+  slow.never_addressed = "i-1";
+  auto plan = core::plan_launch(nodes("flex-dy-mixed-", 3), queue_specs(ctx_.config), 100, core::LaunchPurpose::kResume);
+  slurm::SlurmClient slurm(runner_, {"/usr/bin", ""});
+  EventLog events(ctx_.paths.events());
+  LaunchOptions opts;
+  opts.wait = [this](std::chrono::milliseconds d) { waited_.push_back(d); };
+  LaunchResult r = launch_and_bind(ctx_, slow, slurm, *store_, events, plan, opts);
+  // Attempts 1 and 2 see no address, 3 sees two of three, 4 and 5 keep waiting for i-1.
+  EXPECT_EQ(slow.describe_calls, 5);
+  using ms = std::chrono::milliseconds;
+  EXPECT_EQ(waited_, (std::vector<ms>{ms(100), ms(300), ms(600), ms(1200)}));
+  EXPECT_EQ(slow.terminated, (std::vector<std::string>{"i-1"}));
+  ASSERT_EQ(r.bound.size(), 2u);
+  EXPECT_EQ(r.bound["flex-dy-mixed-1"], "i-0");
+  EXPECT_EQ(r.bound["flex-dy-mixed-2"], "i-2");
+  ASSERT_EQ(r.failed.size(), 1u);
+  EXPECT_EQ(r.failed.begin()->first, "LimitedInstanceCapacity");  // no fleet error to name
+  EXPECT_EQ(r.failed.begin()->second, (std::vector<std::string>{"flex-dy-mixed-3"}));
+}
+
 }  // namespace
 }  // namespace ebbflow::daemons

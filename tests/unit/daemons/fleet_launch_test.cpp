@@ -21,6 +21,7 @@
 #include "cloud/instance_process.h"
 #include "core/slurm_node.h"
 #include "daemons/launcher.h"
+#include "daemons/slurm_conf.h"
 
 namespace ebbflow::daemons {
 namespace {
@@ -337,6 +338,15 @@ TEST_F(FleetLaunchTest, AllOrNothingWithOneTypeIsLeftToEc2) {
   EXPECT_TRUE(r.bound.empty());
   EXPECT_EQ(r.failed.begin()->first, "InsufficientInstanceCapacity");
   EXPECT_TRUE(live_types().empty());
+}
+
+TEST_F(FleetLaunchTest, SlurmNodeDefinitionUsesTheSmallestTypesMemory) {
+  // m5.xlarge (4 vCPUs, 16384 MiB) listed first, c5.xlarge (4 vCPUs, 8192 MiB) second: one definition.
+  config::ComputeResource& cr = ctx_.config.queues[0].compute_resources[0];
+  cr.instance_types = {"m5.xlarge", "c5.xlarge"};
+  cr.instance_type = "m5.xlarge";
+  const std::string conf = render_slurm_conf(ctx_);
+  EXPECT_NE(conf.find("NodeName=flex-dy-mixed-[1-10] CPUs=4 RealMemory=8192 "), std::string::npos) << conf;
 }
 
 TEST_F(FleetLaunchTest, SingleTypeResourcesStillUseRunInstances) {

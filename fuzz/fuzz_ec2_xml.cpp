@@ -1,9 +1,11 @@
 // Fuzzes the EC2 Query XML reply parsers (aws::parse_describe_instances, parse_run_instances,
-// parse_describe_instance_status, parse_terminate_instances, parse_ec2_error): every input goes
-// through all five, so one corpus of EC2 replies exercises them all.
+// parse_describe_instance_status, parse_terminate_instances, parse_create_fleet,
+// parse_ec2_error): every input goes through all six, so one corpus of EC2 replies exercises
+// them all.
 //
 // Properties: failures carry a code and message and are kRetry "MalformedResponse" (a bad reply
-// is retried, never mistaken for "no instances"); every instance and status has an id; every IP
+// is retried, never mistaken for "no instances"); every instance and status has an id (a fleet's
+// instance ids are never empty); every IP
 // of an instance is listed in all_private_ips. parse_describe_instances parses large replies
 // chunk by chunk (one <instancesSet> at a time, not one DOM); here its instance ids are compared
 // with a plain DOM walk of the same reply, so the fast path can never see different instances
@@ -94,6 +96,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   auto terminated = aws::parse_terminate_instances(body);
   check_failure(terminated, "parse_terminate_instances");
+
+  auto fleet = aws::parse_create_fleet(body);
+  check_failure(fleet, "parse_create_fleet");
+  if (fleet.ok())
+    for (const auto& id : fleet->instance_ids()) FUZZ_CHECK(!id.empty(), "parse_create_fleet: empty instance id");
 
   // The status code comes from the input too, so every branch of the error table is reachable.
   int http_status = size > 0 ? 400 + data[0] % 200 : 400;

@@ -63,6 +63,65 @@ struct RunInstancesRequest {
   std::string subnet_id;              // optional
 };
 
+// CreateFleet (EC2 Fleet, Type "instant" only): one launch template, one override per instance
+// type x subnet, the target capacity and the spot / on-demand options, serialised as botocore
+// does (LaunchTemplateConfigs.1.Overrides.N.*, SpotOptions.* or OnDemandOptions.*).
+struct FleetOverride {
+  std::string instance_type;
+  std::string subnet_id;   // "" = none
+  std::string max_price;   // spot only, "" = none
+  std::optional<double> priority;  // on-demand "prioritized": lower is launched first
+  bool operator==(const FleetOverride&) const = default;
+};
+
+struct CreateFleetRequest {
+  std::string launch_template_name;
+  std::string launch_template_version = "$Latest";
+  std::vector<FleetOverride> overrides;
+  int total_target_capacity = 1;
+  std::string default_target_capacity_type = "on-demand";  // on-demand | spot | capacity-block
+  std::string allocation_strategy;      // "" = EC2's default; SpotOptions/OnDemandOptions.AllocationStrategy
+  bool single_instance_type = false;
+  bool single_availability_zone = false;
+  std::optional<int> min_target_capacity;  // "" when not sent
+  // OnDemandOptions.CapacityReservationOptions.UsageStrategy=use-capacity-reservations-first (not for spot).
+  bool use_capacity_reservations_first = true;
+  std::string client_token;
+  Tags instance_tags;  // TagSpecification ResourceType=instance
+  std::string type = "instant";
+};
+
+// The overrides (and template) an instance set or an error refers to (launchTemplateAndOverrides).
+struct FleetLaunchTarget {
+  std::string launch_template_name;
+  std::string launch_template_id;
+  std::string version;
+  FleetOverride overrides;
+};
+
+struct FleetInstanceSet {
+  std::vector<std::string> instance_ids;
+  std::string instance_type;
+  std::string lifecycle;  // "spot" | "on-demand" ("" when EC2 omits it)
+  FleetLaunchTarget launch_target;
+};
+
+struct FleetError {
+  std::string code;     // "InsufficientInstanceCapacity", ...
+  std::string message;
+  std::string lifecycle;
+  FleetLaunchTarget launch_target;
+};
+
+// An instant fleet's reply: the launched instances grouped by type/override, and the errors of
+// the overrides that could not be filled. Both may be non-empty (partial success).
+struct CreateFleetResult {
+  std::string fleet_id;
+  std::vector<FleetInstanceSet> instances;
+  std::vector<FleetError> errors;
+  std::vector<std::string> instance_ids() const;  // every id, in reply order
+};
+
 struct InstanceStateChange {
   std::string instance_id;
   std::string previous_state;
@@ -115,6 +174,8 @@ class Ec2Api {
   virtual Status create_tags(const std::vector<std::string>& ids, const Tags& tags) = 0;
   virtual Status create_launch_template(const LaunchTemplateRequest& req) = 0;
   virtual Status delete_launch_template(const std::string& name) = 0;
+  // Not pure, so fakes that never launch fleets need not implement it: the default refuses.
+  virtual Result<CreateFleetResult> create_fleet(const CreateFleetRequest& req);
 };
 
 // ClientConfig (endpoint, region, credentials, max_attempts) is in aws/client_config.h.
@@ -136,6 +197,7 @@ class Ec2Client : public Ec2Api {
   Status create_tags(const std::vector<std::string>& ids, const Tags& tags) override;
   Status create_launch_template(const LaunchTemplateRequest& req) override;
   Status delete_launch_template(const std::string& name) override;
+  Result<CreateFleetResult> create_fleet(const CreateFleetRequest& req) override;
 
  private:
   // Sends one Query action (form body already encoded) and returns the reply body.
@@ -149,6 +211,9 @@ Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& xml
 Result<std::vector<Ec2Instance>> parse_run_instances(const std::string& xml);
 Result<std::vector<InstanceStatus>> parse_describe_instance_status(const std::string& xml, std::string* next_token);
 Result<std::vector<InstanceStateChange>> parse_terminate_instances(const std::string& xml);
+Result<CreateFleetResult> parse_create_fleet(const std::string& xml);
+// The CreateFleet form exactly as Ec2Client sends it (for tests and for the local cloud's checks).
+std::string encode_create_fleet(const CreateFleetRequest& req);
 // Maps an HTTP status and an EC2 error reply body to an Error (see the table above).
 Error parse_ec2_error(int http_status, const std::string& body);
 

@@ -1,6 +1,8 @@
 // Ec2Client: each Ec2Api method as an EC2 Query request (API 2016-11-15), serialised exactly as
 // botocore's EC2 serializer does (member names from the model's queryName / capitalised
 // locationName; lists flattened as Name.1, Name.2 ... with no ".member" level).
+#include <charconv>
+#include <cmath>
 #include <set>
 
 #include "aws/ec2.h"
@@ -58,7 +60,61 @@ Result<std::vector<T>> paginate(const QueryForm& base, bool page_sized,
   return make_error(ErrorKind::kRetry, "MalformedResponse", "EC2 pagination did not end");
 }
 
+// A double as Python's repr() writes it (botocore sends str(value)): "1.0", "0.25", "1e+16".
+std::string python_float(double v) {
+  if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e16) return std::to_string(static_cast<long long>(v)) + ".0";
+  char buf[64];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+
+QueryForm create_fleet_form(const CreateFleetRequest& req) {
+  // Parameter order follows ParallelCluster's request dict (fleet_manager.py); EC2 ignores order,
+  // but a fixed order makes the body byte-comparable with botocore's.
+  QueryForm form("CreateFleet", kVersion);
+  const std::string lt = "LaunchTemplateConfigs.1.";
+  form.add(lt + "LaunchTemplateSpecification.LaunchTemplateName", req.launch_template_name);
+  if (!req.launch_template_version.empty()) form.add(lt + "LaunchTemplateSpecification.Version", req.launch_template_version);
+  for (size_t i = 0; i < req.overrides.size(); ++i) {
+    const FleetOverride& o = req.overrides[i];
+    const std::string p = lt + "Overrides." + std::to_string(i + 1) + ".";
+    if (!o.max_price.empty()) form.add(p + "MaxPrice", o.max_price);
+    if (!o.instance_type.empty()) form.add(p + "InstanceType", o.instance_type);
+    if (!o.subnet_id.empty()) form.add(p + "SubnetId", o.subnet_id);
+    if (o.priority) form.add(p + "Priority", python_float(*o.priority));
+  }
+  const bool spot = req.default_target_capacity_type == "spot";
+  const std::string opt = spot ? "SpotOptions." : "OnDemandOptions.";
+  if (!req.allocation_strategy.empty()) form.add(opt + "AllocationStrategy", req.allocation_strategy);
+  form.add_bool(opt + "SingleInstanceType", req.single_instance_type);
+  form.add_bool(opt + "SingleAvailabilityZone", req.single_availability_zone);
+  if (req.min_target_capacity) form.add(opt + "MinTargetCapacity", *req.min_target_capacity);
+  if (!spot && req.use_capacity_reservations_first)
+    form.add(opt + "CapacityReservationOptions.UsageStrategy", "use-capacity-reservations-first");
+  form.add("TargetCapacitySpecification.TotalTargetCapacity", req.total_target_capacity);
+  form.add("TargetCapacitySpecification.DefaultTargetCapacityType", req.default_target_capacity_type);
+  form.add("Type", req.type);
+  if (!req.client_token.empty()) form.add("ClientToken", req.client_token);
+  if (!req.instance_tags.empty()) {
+    form.add("TagSpecification.1.ResourceType", "instance");
+    add_tags(form, "TagSpecification.1.Tag.", req.instance_tags);
+  }
+  return form;
+}
+
 }  // namespace
+
+std::vector<std::string> CreateFleetResult::instance_ids() const {
+  std::vector<std::string> ids;
+  for (const auto& set : instances) ids.insert(ids.end(), set.instance_ids.begin(), set.instance_ids.end());
+  return ids;
+}
+
+Result<CreateFleetResult> Ec2Api::create_fleet(const CreateFleetRequest&) {
+  return make_error(ErrorKind::kGiveUp, "UnsupportedOperation", "this EC2 implementation does not support CreateFleet");
+}
+
+std::string encode_create_fleet(const CreateFleetRequest& req) { return create_fleet_form(req).encode(); }
 
 Ec2Client::Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http)
     : Ec2Client(std::move(config), std::move(http), AwsClientHooks{}) {}
@@ -91,6 +147,12 @@ Result<std::vector<Ec2Instance>> Ec2Client::run_instances(const RunInstancesRequ
   auto body = call(form.encode());
   if (!body.ok()) return body.error();
   return parse_run_instances(*body);
+}
+
+Result<CreateFleetResult> Ec2Client::create_fleet(const CreateFleetRequest& req) {
+  auto body = call(encode_create_fleet(req));
+  if (!body.ok()) return body.error();
+  return parse_create_fleet(*body);
 }
 
 Result<std::vector<InstanceStateChange>> Ec2Client::terminate_instances(const std::vector<std::string>& ids) {

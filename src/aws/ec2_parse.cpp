@@ -232,6 +232,52 @@ Result<std::vector<InstanceStateChange>> parse_terminate_instances(const std::st
   return out;
 }
 
+namespace {
+
+// <launchTemplateAndOverrides><launchTemplateSpecification>...</><overrides>...</></>
+FleetLaunchTarget parse_launch_target(pugi::xml_node node) {
+  FleetLaunchTarget t;
+  pugi::xml_node spec = node.child("launchTemplateSpecification");
+  t.launch_template_name = str(spec, "launchTemplateName");
+  t.launch_template_id = str(spec, "launchTemplateId");
+  t.version = str(spec, "version");
+  pugi::xml_node o = node.child("overrides");
+  t.overrides.instance_type = str(o, "instanceType");
+  t.overrides.subnet_id = str(o, "subnetId");
+  t.overrides.max_price = str(o, "maxPrice");
+  if (pugi::xml_node p = o.child("priority")) t.overrides.priority = p.text().as_double();
+  return t;
+}
+
+}  // namespace
+
+Result<CreateFleetResult> parse_create_fleet(const std::string& body) {
+  pugi::xml_document doc;
+  auto root = load(doc, body, "CreateFleetResponse");
+  if (!root.ok()) return root.error();
+  CreateFleetResult r;
+  r.fleet_id = str(*root, "fleetId");
+  for (pugi::xml_node item : root->child("fleetInstanceSet").children("item")) {
+    FleetInstanceSet set;
+    for (pugi::xml_node id : item.child("instanceIds").children("item")) set.instance_ids.emplace_back(id.child_value());
+    if (std::any_of(set.instance_ids.begin(), set.instance_ids.end(), [](const auto& id) { return id.empty(); }))
+      return malformed("an empty instance id in CreateFleet's fleetInstanceSet");
+    set.instance_type = str(item, "instanceType");
+    set.lifecycle = str(item, "lifecycle");
+    set.launch_target = parse_launch_target(item.child("launchTemplateAndOverrides"));
+    r.instances.push_back(std::move(set));
+  }
+  for (pugi::xml_node item : root->child("errorSet").children("item")) {
+    FleetError e;
+    e.code = str(item, "errorCode");
+    e.message = str(item, "errorMessage");
+    e.lifecycle = str(item, "lifecycle");
+    e.launch_target = parse_launch_target(item.child("launchTemplateAndOverrides"));
+    r.errors.push_back(std::move(e));
+  }
+  return r;
+}
+
 Error parse_ec2_error(int http_status, const std::string& body) {
   std::string code, message, request_id;
   pugi::xml_document doc;

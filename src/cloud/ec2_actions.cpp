@@ -128,8 +128,30 @@ Ec2Reply LocalCloud::run_instances(const QueryParams& p, int64_t now, const std:
   }
 
   std::string reservation = "r-" + random_hex(17);
+  std::vector<Instance*> launched = allocate_instances(type, lt, tags, token, hi, reservation, now);
+  if (static_cast<long long>(launched.size()) < lo) {
+    for (Instance* i : launched) instances_.erase(i->id);
+    return ec2_error("InsufficientInstanceCapacity",
+                     "There are not enough free addresses in " + pool_.cidr() + " for " + std::to_string(lo) +
+                         " instance(s).", rid);
+  }
+  std::vector<Instance> shown = start_instances(launched, type, user_data, now);
+  if (!token.empty()) {
+    std::vector<std::string> ids;
+    for (Instance* i : launched) ids.push_back(i->id);
+    client_tokens_[token] = ids;
+    (void)store_->put_client_token(token, ids, now);
+  }
+  std::vector<const Instance*> view;
+  for (auto& i : shown) view.push_back(&i);
+  return {200, render_response("RunInstances", rid, render_reservation_body(reservation, view, options_.region))};
+}
+
+std::vector<Instance*> LocalCloud::allocate_instances(const std::string& type, const LaunchTemplate* lt,
+                                                      const Tags& tags, const std::string& client_token,
+                                                      long long count, const std::string& reservation, int64_t now) {
   std::vector<Instance*> launched;
-  for (long long n = 0; n < hi; ++n) {
+  for (long long n = 0; n < count; ++n) {
     auto ip = pool_.allocate([this](const std::string& a) { return address_in_use(a); });
     if (!ip.ok()) break;  // best effort down to MinCount, as EC2 does
     Instance inst;
@@ -139,7 +161,7 @@ Ec2Reply LocalCloud::run_instances(const QueryParams& p, int64_t now, const std:
     inst.private_dns_name = private_dns_name(*ip);
     inst.launch_time = now;
     inst.state_changed_at = now;
-    inst.client_token = token;
+    inst.client_token = client_token;
     inst.launch_template_name = lt ? lt->name : "";
     inst.launch_template_id = lt ? lt->id : "";
     inst.tags = tags;
@@ -147,14 +169,12 @@ Ec2Reply LocalCloud::run_instances(const QueryParams& p, int64_t now, const std:
     inst.reservation_id = reservation;
     launched.push_back(&(instances_[inst.id] = std::move(inst)));
   }
-  if (static_cast<long long>(launched.size()) < lo) {
-    for (Instance* i : launched) instances_.erase(i->id);
-    return ec2_error("InsufficientInstanceCapacity",
-                     "There are not enough free addresses in " + pool_.cidr() + " for " + std::to_string(lo) +
-                         " instance(s).", rid);
-  }
+  return launched;
+}
+
+std::vector<Instance> LocalCloud::start_instances(const std::vector<Instance*>& launched, const std::string& type,
+                                                  const std::string& user_data, int64_t now) {
   std::vector<const Instance*> changed;
-  std::vector<std::string> ids;
   std::vector<Instance> shown;  // as launched: EC2 answers "pending"
   bool faults_used = false;
   for (Instance* i : launched) {
@@ -168,17 +188,10 @@ Ec2Reply LocalCloud::run_instances(const QueryParams& p, int64_t now, const std:
       i->state = kRunning;  // the script has started: the instance is up
     }
     changed.push_back(i);
-    ids.push_back(i->id);
   }
   persist(changed);
   if (faults_used) persist_faults();
-  if (!token.empty()) {
-    client_tokens_[token] = ids;
-    (void)store_->put_client_token(token, ids, now);
-  }
-  std::vector<const Instance*> view;
-  for (auto& i : shown) view.push_back(&i);
-  return {200, render_response("RunInstances", rid, render_reservation_body(reservation, view, options_.region))};
+  return shown;
 }
 
 Ec2Reply LocalCloud::terminate_instances(const QueryParams& p, int64_t now, const std::string& rid) {

@@ -98,6 +98,7 @@ Ec2Reply LocalCloud::dispatch(const std::string& action, const QueryParams& p, i
   if (action == "CreateLaunchTemplate") return create_launch_template(p, now, rid);
   if (action == "DeleteLaunchTemplate") return delete_launch_template(p, rid);
   if (action == "DescribeLaunchTemplates") return describe_launch_templates(p, rid);
+  if (action == "CreateFleet") return create_fleet(p, now, rid);
   return ec2_error("InvalidAction", "The action " + action + " is not valid for this web service.", rid);
 }
 

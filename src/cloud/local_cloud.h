@@ -95,6 +95,17 @@ class LocalCloud {
   Ec2Reply create_launch_template(const QueryParams& p, int64_t now, const std::string& rid);
   Ec2Reply delete_launch_template(const QueryParams& p, const std::string& rid);
   Ec2Reply describe_launch_templates(const QueryParams& p, const std::string& rid);
+  Ec2Reply create_fleet(const QueryParams& p, int64_t now, const std::string& rid);
+
+  // The launch machinery RunInstances and CreateFleet share; `mu_` is held.
+  // Records up to `count` new instances (addresses permitting; not started yet).
+  std::vector<Instance*> allocate_instances(const std::string& type, const LaunchTemplate* lt, const Tags& tags,
+                                            const std::string& client_token, long long count,
+                                            const std::string& reservation, int64_t now);
+  // Starts each allocated instance's user data (never-bootstrap faults apply), persists them and
+  // records the client token. Returns the instances as launched (EC2 answers "pending").
+  std::vector<Instance> start_instances(const std::vector<Instance*>& launched, const std::string& type,
+                                        const std::string& user_data, int64_t now);
 
   // Lifecycle helpers; `mu_` is held.
   Status start_process(Instance& inst, const std::string& user_data);

@@ -31,16 +31,30 @@ struct InstanceTypeInfo {
   int gpus = 0;
 };
 
+// How nodes of a compute resource are launched (reference section 8.4, fleet-config "Api").
+inline constexpr const char* kApiRunInstances = "run-instances";
+inline constexpr const char* kApiCreateFleet = "create-fleet";
+
 struct ComputeResource {
   std::string name;           // [a-z0-9-]+, no "-st-"/"-dy-" ambiguity issues
-  std::string instance_type;  // must be in the instance-type catalog
+  std::string instance_type;  // the first (or only) instance type; in the catalog
+  // InstanceType alone, or every Instances[].InstanceType in file order (all with the same vCPUs).
+  std::vector<std::string> instance_types;
   int min_count = 0;          // static nodes
   int max_count = 10;         // static + dynamic nodes
+  // "run-instances" or "create-fleet": LaunchApi when given, else create-fleet for an Instances
+  // list or CapacityType SPOT, run-instances otherwise.
+  std::string launch_api = kApiRunInstances;
+  std::string capacity_type = "on-demand";          // EC2's DefaultTargetCapacityType: on-demand | spot
+  std::string allocation_strategy = "lowest-price"; // create-fleet only
+  std::string spot_price;                           // MaxPrice per override (spot), "" = the on-demand price
+  bool uses_create_fleet() const { return launch_api == kApiCreateFleet; }
 };
 
 struct SlurmQueue {
   std::string name;
   std::vector<ComputeResource> compute_resources;
+  std::vector<std::string> subnet_ids;  // Networking.SubnetIds; empty = the launch template's / default subnet
 };
 
 // Queue-mode daemon settings (clustermgtd keys, reference section 6.1), all with defaults.

@@ -8,10 +8,22 @@ nlohmann::json to_json(const ClusterConfig& cfg) {
   json queues = json::array();
   for (const auto& q : cfg.queues) {
     json crs = json::array();
-    for (const auto& c : q.compute_resources)
-      crs.push_back({{"Name", c.name}, {"InstanceType", c.instance_type}, {"MinCount", c.min_count},
-                     {"MaxCount", c.max_count}});
-    queues.push_back({{"Name", q.name}, {"ComputeResources", crs}});
+    for (const auto& c : q.compute_resources) {
+      json cr = {{"Name", c.name}, {"InstanceType", c.instance_type}, {"MinCount", c.min_count},
+                 {"MaxCount", c.max_count}, {"LaunchApi", c.launch_api},
+                 {"CapacityType", c.capacity_type == "spot" ? "SPOT" : "ONDEMAND"}};
+      if (c.instance_types.size() > 1) {
+        json types = json::array();
+        for (const auto& t : c.instance_types) types.push_back({{"InstanceType", t}});
+        cr["Instances"] = types;
+      }
+      if (c.uses_create_fleet()) cr["AllocationStrategy"] = c.allocation_strategy;
+      if (!c.spot_price.empty()) cr["SpotPrice"] = c.spot_price;
+      crs.push_back(std::move(cr));
+    }
+    json queue = {{"Name", q.name}, {"ComputeResources", crs}};
+    if (!q.subnet_ids.empty()) queue["Networking"] = {{"SubnetIds", q.subnet_ids}};
+    queues.push_back(std::move(queue));
   }
   json scheduling = {{"Scheduler", cfg.scheduler}};
   if (cfg.queue_mode()) {

@@ -18,15 +18,12 @@ std::string join_path(const std::string& base, const std::string& key) {
 // Keys of a ParallelCluster 3 file that ebbflow deliberately does not take: a user porting a
 // real configuration gets told why instead of a bare "unknown key".
 std::string parallelcluster_hint(const std::string& key) {
-  if (key == "Instances")
-    return "ebbflow takes one InstanceType per compute resource (ParallelCluster's flexible 'Instances' list is "
-           "not supported): write InstanceType: TYPE instead";
   static const std::set<std::string> kForeign{
       "Image", "HeadNode", "SharedStorage", "Networking", "Iam", "Tags", "Monitoring", "AdditionalPackages",
       "DirectoryService", "DeploymentSettings", "DevSettings", "CustomS3Bucket", "AdditionalResources",
-      "LoginNodes", "Imds", "Database", "ExternalSlurmdbd", "CapacityType", "ComputeSettings", "CustomActions",
-      "AllocationStrategy", "JobExclusiveAllocation", "CustomSlurmSettings", "Efa", "DisableSimultaneousMultithreading",
-      "SchedulableMemory", "SpotPrice", "StaticNodePriority", "DynamicNodePriority", "Dns", "QueueUpdateStrategy",
+      "LoginNodes", "Imds", "Database", "ExternalSlurmdbd", "ComputeSettings", "CustomActions",
+      "JobExclusiveAllocation", "CustomSlurmSettings", "Efa", "DisableSimultaneousMultithreading",
+      "SchedulableMemory", "StaticNodePriority", "DynamicNodePriority", "Dns", "QueueUpdateStrategy",
       "EnableMemoryBasedScheduling", "HealthChecks", "CapacityReservationTarget", "PlacementGroup"};
   if (kForeign.count(key)) return "'" + key + "' is a ParallelCluster 3 setting that ebbflow does not use; remove it";
   return "";

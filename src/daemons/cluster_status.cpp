@@ -97,7 +97,8 @@ Result<nlohmann::json> cluster_status_dir(const std::string& root) {
     for (const auto& q : ctx->config.queues) {
       json qj = {{"name", q.name}, {"compute_resources", json::array()}};
       for (const auto& cr : q.compute_resources) {
-        json crj = {{"name", cr.name}, {"instance_type", cr.instance_type}, {"min_count", cr.min_count},
+        json crj = {{"name", cr.name}, {"instance_type", cr.instance_type}, {"instance_types", cr.instance_types},
+                    {"launch_api", cr.launch_api}, {"min_count", cr.min_count},
                     {"max_count", cr.max_count}, {"nodes", json::array()}};
         std::map<std::string, int> by_state;
         for (const auto& n : *nodes) {
@@ -155,8 +156,14 @@ std::string render_status_table(const nlohmann::json& j) {
   char line[256];
   for (const auto& q : j["queues"]) {
     for (const auto& cr : q["compute_resources"]) {
+      std::string types = cr["instance_type"].get<std::string>();
+      if (cr.contains("instance_types") && cr["instance_types"].size() > 1) {
+        types.clear();
+        for (const auto& t : cr["instance_types"]) types += (types.empty() ? "" : ",") + t.get<std::string>();
+      }
+      if (cr.value("launch_api", "") == config::kApiCreateFleet) types += " via create-fleet";
       o << "\nQueue " << q["name"].get<std::string>() << " / " << cr["name"].get<std::string>() << " ("
-        << cr["instance_type"].get<std::string>() << ", min " << cr["min_count"] << ", max " << cr["max_count"] << ")\n";
+        << types << ", min " << cr["min_count"] << ", max " << cr["max_count"] << ")\n";
       std::snprintf(line, sizeof line, "  %-28s %-8s %-36s %-16s %-20s %s\n", "NODE", "TYPE", "STATE", "ADDRESS", "INSTANCE", "REASON");
       o << line;
       for (const auto& n : cr["nodes"]) {

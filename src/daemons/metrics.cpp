@@ -29,8 +29,10 @@ std::string outcome_class(const std::string& outcome) {
 }
 
 std::string launch_failure_code(const json& event) {
-  if (str(event, "action") != "run-instances" || str(event, "outcome") == "ok") return "";
-  // The reason of a failed RunInstances is Error::describe(): "Code: message".
+  const std::string action = str(event, "action");
+  if ((action != "run-instances" && action != "create-fleet") || str(event, "outcome") == "ok") return "";
+  // The reason of a failed RunInstances / CreateFleet is "Code: message" (Error::describe(), or
+  // the fleet's error code and its errors).
   const std::string reason = str(event, "reason");
   size_t n = 0;
   while (n < reason.size() && (std::isalnum(static_cast<unsigned char>(reason[n])) || reason[n] == '.')) ++n;

@@ -1,5 +1,6 @@
 #include "daemons/slurm_conf.h"
 
+#include <algorithm>
 #include <sstream>
 
 namespace ebbflow::daemons {
@@ -57,9 +58,13 @@ std::string render_slurm_conf(const ClusterContext& ctx) {
   for (const auto& q : cfg.queues) {
     std::string members;
     for (const auto& cr : q.compute_resources) {
+      // Every type of a multi-type resource has the same vCPUs (validated); RealMemory is the
+      // smallest type's, so a node fits whichever type the fleet launches.
       auto type = config::find_instance_type(cfg, cr.instance_type);
       int cpus = type ? type->vcpus : 1;
       int64_t mem = type ? type->memory_mib : 1024;
+      for (const auto& other : cr.instance_types)
+        if (auto t = config::find_instance_type(cfg, other)) mem = std::min(mem, t->memory_mib);
       auto line = [&](const char* kind, int count, int weight) {
         if (count <= 0) return;
         std::string range = q.name + "-" + kind + "-" + cr.name + "-[1-" + std::to_string(count) + "]";

@@ -178,9 +178,35 @@ TEST(LoadConfig, ParallelClusterOnlyKeysGetAnExplanation) {
   EXPECT_EQ(r.issues[0].path, "HeadNode");
   EXPECT_NE(r.issues[0].message.find("ParallelCluster 3 setting that ebbflow does not use"), std::string::npos);
   EXPECT_EQ(r.issues[1].path, "Scheduling.SlurmQueues[0].ComputeResources[0].Instances");
-  EXPECT_NE(r.issues[1].message.find("write InstanceType: TYPE instead"), std::string::npos);
+  EXPECT_NE(r.issues[1].message.find("either InstanceType (one type) or Instances"), std::string::npos);
 }
 
+TEST(LoadConfig, FleetSettingsAndTheLaunchApiRule) {
+  ClusterConfig c = load_ok(testing::configs_dir() + "/valid/fleet.yaml");
+  const ComputeResource* mixed = c.find_compute_resource("flex", "mixed");
+  ASSERT_NE(mixed, nullptr);
+  EXPECT_EQ(mixed->instance_types, (std::vector<std::string>{"c5.xlarge", "m5.xlarge"}));
+  EXPECT_EQ(mixed->instance_type, "c5.xlarge");
+  EXPECT_EQ(mixed->launch_api, "create-fleet");
+  EXPECT_EQ(mixed->capacity_type, "spot");                      // inherited from the queue
+  EXPECT_EQ(mixed->allocation_strategy, "capacity-optimized");  // inherited from the queue
+  EXPECT_EQ(mixed->spot_price, "0.25");
+  EXPECT_EQ(c.find_queue("flex")->subnet_ids, (std::vector<std::string>{"subnet-a", "subnet-b"}));
+  const ComputeResource* od = c.find_compute_resource("flex", "ondemand");
+  EXPECT_EQ(od->capacity_type, "on-demand");
+  EXPECT_EQ(od->allocation_strategy, "prioritized");
+  EXPECT_EQ(od->launch_api, "create-fleet");  // two subnets: RunInstances takes one
+  const ComputeResource* single = c.find_compute_resource("plain", "single");
+  EXPECT_EQ(single->launch_api, "run-instances");
+  EXPECT_EQ(single->instance_types, (std::vector<std::string>{"t3.micro"}));
+  EXPECT_EQ(single->allocation_strategy, "lowest-price");
+  EXPECT_TRUE(c.find_queue("plain")->subnet_ids.empty());
+  EXPECT_EQ(c.find_compute_resource("plain", "forced")->launch_api, "create-fleet");
+  nlohmann::json j = to_json(c);
+  EXPECT_EQ(j["Scheduling"]["SlurmQueues"][0]["ComputeResources"][0]["Instances"][1]["InstanceType"], "m5.xlarge");
+  EXPECT_EQ(j["Scheduling"]["SlurmQueues"][0]["ComputeResources"][0]["CapacityType"], "SPOT");
+  EXPECT_EQ(j["Scheduling"]["SlurmQueues"][0]["Networking"]["SubnetIds"][1], "subnet-b");
+}
 
 TEST(LoadConfig, WindowsLineEndingsAndByteOrderMarkAreFine) {
   const std::string yaml =

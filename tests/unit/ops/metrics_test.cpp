@@ -100,6 +100,9 @@ TEST(LaunchFailureCode, OnlyFailedRunInstances) {
   EXPECT_EQ(outcome_class("warning"), "warning");
   EXPECT_EQ(outcome_class("error"), "error");
   EXPECT_EQ(outcome_class("boom: something"), "error");
+  EXPECT_EQ(launch_failure_code({{"action", "create-fleet"}, {"outcome", "error"},
+                                 {"reason", "InsufficientInstanceCapacity: InsufficientInstanceCapacity for c5.xlarge"}}),
+            "InsufficientInstanceCapacity");
 }
 
 }  // namespace

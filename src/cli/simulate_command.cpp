@@ -28,6 +28,8 @@ struct SimulateOptions {
   double failure_rate = -1;
   std::vector<std::string> ice;
   double warm_factor = -1, warm_window = -1, surplus_idle = -1, warm_idle_limit = -1;
+  double warm_history = -1, warm_quantile = -1;
+  int warm_net = -1;
   bool quiet = false;
 };
 
@@ -99,6 +101,15 @@ int run_simulate(const SimulateOptions& o) {
   if (o.warm_window >= 0) s.ebbflow.window = static_cast<int64_t>(o.warm_window);
   if (o.surplus_idle >= 0) s.ebbflow.surplus_idle = static_cast<int64_t>(o.surplus_idle);
   if (o.warm_idle_limit >= 0) s.ebbflow.idle_limit = static_cast<int64_t>(o.warm_idle_limit);
+  if (o.warm_net >= 0) s.ebbflow.net_of_job_ends = o.warm_net != 0;
+  if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
+  if (o.warm_quantile >= 0) {
+    if (o.warm_quantile > 1) {
+      std::cerr << "ebbflow simulate: --warm-quantile wants a share in [0, 1], got " << o.warm_quantile << "\n";
+      return 2;
+    }
+    s.ebbflow.quantile = o.warm_quantile;
+  }
 
   std::vector<sim::Policy> policies;
   for (const auto& name : o.policies) {
@@ -176,6 +187,9 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--ice-period", o->ice, "START:END trace seconds of insufficient capacity (repeatable)");
   cmd->add_option("--warm-factor", o->warm_factor, "ebbflow: warm pool = factor x nodes requested in the window");
   cmd->add_option("--warm-window", o->warm_window, "ebbflow: seconds of arrivals that size the warm pool");
+  cmd->add_option("--warm-history", o->warm_history, "ebbflow: seconds of past windows whose demands size the warm pool");
+  cmd->add_option("--warm-quantile", o->warm_quantile, "ebbflow: which per-window demand sizes the warm pool (0..1)");
+  cmd->add_option("--warm-net", o->warm_net, "ebbflow: 1 = a window's demand is net of the nodes job ends free, 0 = requested only");
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool");
   cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of warm nodes (default 2 x ScaledownIdletime)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");

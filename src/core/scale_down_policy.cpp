@@ -13,23 +13,8 @@ std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_
   // Binary search for the first arrival inside the history: the caller's log may hold days.
   auto first = std::upper_bound(arrivals.begin(), arrivals.end(), now - count * w,
                                 [](int64_t t, const Arrival& a) { return t < a.time; });
-  if (!settings.net_of_job_ends) {
-    for (auto it = first; it != arrivals.end() && it->time <= now; ++it)
-      if (it->nodes > 0) demand[static_cast<size_t>((now - it->time) / w)] += it->nodes;
-    return demand;
-  }
-  // Running sum from each window's start; the window's demand is its largest value (>= 0).
-  size_t current = demand.size();
-  int64_t running = 0;
-  for (auto it = first; it != arrivals.end() && it->time <= now; ++it) {
-    size_t k = static_cast<size_t>((now - it->time) / w);
-    if (k != current) {
-      current = k;
-      running = 0;
-    }
-    running += it->nodes;
-    demand[k] = std::max(demand[k], running);
-  }
+  for (auto it = first; it != arrivals.end() && it->time <= now; ++it)
+    demand[static_cast<size_t>((now - it->time) / w)] += it->nodes;
   return demand;
 }
 
@@ -45,14 +30,23 @@ int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDo
   return std::max(settings.min_warm, static_cast<int>(std::min(warm, 1e9)));
 }
 
+int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings) {
+  if (rank >= pool) return settings.surplus_idle;
+  if (settings.rank_decay <= 0) return settings.idle_limit;
+  const double share =
+      std::pow(1.0 - static_cast<double>(rank) / static_cast<double>(pool), settings.rank_decay);
+  const double span = static_cast<double>(settings.idle_limit - settings.surplus_idle);
+  return settings.surplus_idle + static_cast<int64_t>(std::floor(share * span));
+}
+
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings) {
   std::vector<size_t> release;
-  const size_t warm = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
+  if (idle_since.empty()) return release;
+  const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
   for (size_t i = 0; i < idle_since.size(); ++i) {
     // Nodes reused first are the ones the next arrivals will take: they form the warm pool.
-    int64_t limit = i < warm ? settings.idle_limit : settings.surplus_idle;
-    if (now - idle_since[i] >= limit) release.push_back(i);
+    if (now - idle_since[i] >= idle_limit_at_rank(i, pool, settings)) release.push_back(i);
   }
   return release;
 }

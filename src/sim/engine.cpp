@@ -272,7 +272,6 @@ void Engine::on_job_end(int j) {
   if (job.in_running) running_.erase(job.running);
   job.in_running = false;
   busy_ -= job.nodes;
-  if (policy_ == Policy::kEbbflow && s_.ebbflow.net_of_job_ends) arrivals_.push_back({now_, -job.nodes});
   for (int n : job.held) {
     nodes_[n].job = -1;
     make_idle(n);

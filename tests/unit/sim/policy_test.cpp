@@ -11,7 +11,8 @@ using testing::make_trace;
 using testing::small_settings;
 
 TEST(Policy, EbbflowReleasesSurplusIdleNodesAfterSurplusIdle) {
-  // The job ends at 1300 with no arrival in the last 600 s: the warm pool is empty, so the node
+  // The job ends at 1300. The pool is the second largest demand of the six 10-min windows of the
+  // last hour (1, 0, 0, 0, 0, 0 at 1380): empty, so the node
   // goes at the first loop (multiple of 60 s) with 60 s of idleness: 1380, where clustermgtd
   // (the core) terminates it in the same loop. pcluster3 keeps it to 1920.
   auto r = run_policy(make_trace({{0, 1000, 1}}), Policy::kEbbflow, small_settings());
@@ -29,7 +30,8 @@ TEST(Policy, EbbflowKeepsAWarmPoolSizedFromRecentArrivals) {
   EXPECT_EQ(r.launches, 2);
   EXPECT_EQ(r.boot_wait_jobs, 2);
   for (size_t j = 2; j < r.wait_by_job.size(); ++j) EXPECT_EQ(r.wait_by_job[j], 0) << j;
-  // An 8-node job ends at 1300; one 1-node job arrives at 1350: at the 1380 loop one node is warm, six go.
+  // An 8-node job ends at 1300; one 1-node job arrives at 1350 and takes one node. At the 1380
+  // loop the windows hold 1 (1350) and 8 (0): the pool is 1, one node is warm, six go.
   auto s = small_settings();
   auto burst = run_policy(make_trace({{0, 1000, 8}, {1350, 10, 1}}), Policy::kEbbflow, s);
   auto pc3 = run_policy(make_trace({{0, 1000, 8}, {1350, 10, 1}}), Policy::kPcluster3, s);

@@ -12,7 +12,7 @@ using testing::small_settings;
 
 TEST(Policy, EbbflowReleasesSurplusIdleNodesAfterSurplusIdle) {
   // The job ends at 1300. The pool is the second largest demand of the six 10-min windows of the
-  // last hour (1, 0, 0, 0, 0, 0 at 1380): empty, so the node
+  // last hour (0, 0, 1, 0, 0, 0 at 1380, newest first): empty, so the node
   // goes at the first loop (multiple of 60 s) with 60 s of idleness: 1380, where clustermgtd
   // (the core) terminates it in the same loop. pcluster3 keeps it to 1920.
   auto r = run_policy(make_trace({{0, 1000, 1}}), Policy::kEbbflow, small_settings());

@@ -94,9 +94,9 @@ int run_simulate(const SimulateOptions& o) {
     s.cloud.ice_periods.emplace_back(a, b);
   }
   s.seed = o.seed;
-  // ebbflow's default: the pool's first node may idle three times ScaledownIdletime, the limit
-  // falling with rank to the surplus nodes' 60 s (the trade measured in docs/simulation.md).
-  s.ebbflow.idle_limit = 3 * s.scaledown_idletime_s;
+  // ebbflow's default: the pool's first node may idle four times ScaledownIdletime, the limit
+  // falling with rank to the surplus nodes' 0 s (the trade measured in docs/simulation.md).
+  s.ebbflow.idle_limit = 4 * s.scaledown_idletime_s;
   if (o.warm_factor >= 0) s.ebbflow.warm_factor = o.warm_factor;
   if (o.warm_window >= 0) s.ebbflow.window = static_cast<int64_t>(o.warm_window);
   if (o.surplus_idle >= 0) s.ebbflow.surplus_idle = static_cast<int64_t>(o.surplus_idle);
@@ -152,7 +152,7 @@ int run_simulate(const SimulateOptions& o) {
         sim::SimSettings v = s;
         v.series_points = 0;
         v.scaledown_idletime_s = minutes * 60;
-        v.ebbflow.idle_limit = 3 * v.scaledown_idletime_s;
+        v.ebbflow.idle_limit = 4 * v.scaledown_idletime_s;
         auto r = sim::run_policy(*trace, p, v);
         report.sweep.push_back({p, v.scaledown_idletime_s, r.billed_node_hours / lb, r.wait_mean_s, r.wait_p95_s,
                                 r.jobs ? static_cast<double>(r.boot_wait_jobs) / static_cast<double>(r.jobs) : 0});
@@ -190,8 +190,8 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--warm-history", o->warm_history, "ebbflow: seconds of past windows whose demands size the warm pool (default 3600)");
   cmd->add_option("--warm-quantile", o->warm_quantile, "ebbflow: which per-window demand sizes the warm pool, 0..1 (default 0.7)");
   cmd->add_option("--rank-decay", o->rank_decay, "ebbflow: idle limit falls with pool rank as (1 - rank/pool)^decay (default 1, 0 = flat)");
-  cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 60)");
-  cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 3 x ScaledownIdletime)");
+  cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
+  cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

@@ -28,8 +28,8 @@
 namespace ebbflow::core {
 
 struct ScaleDownSettings {
-  int64_t idle_limit = 1800;   // longest idle time, of the pool's first node (ebbflow: 3 x ScaledownIdletime x 60)
-  int64_t surplus_idle = 60;   // idle time of a node beyond the warm pool
+  int64_t idle_limit = 2400;   // longest idle time, of the pool's first node (ebbflow: 4 x ScaledownIdletime x 60)
+  int64_t surplus_idle = 0;    // idle time of a node beyond the warm pool (0: released at the next loop)
   int64_t window = 600;        // length of one demand window
   int64_t history = 3600;      // how far back windows are looked at (whole windows, at least one)
   double quantile = 0.7;       // which per-window demand sizes the pool (1 = the largest window)

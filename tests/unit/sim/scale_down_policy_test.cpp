@@ -84,6 +84,7 @@ TEST(ScaleDownPolicy, IdleLimitFallsWithRankInThePool) {
 TEST(ScaleDownPolicy, DefaultRuleKeepsThePoolFirstNodesLongestAndIgnoresOneLargeJob) {
   ScaleDownSettings s;  // defaults: 6 windows of 600 s, quantile 0.7 (the second largest), decay 1
   s.idle_limit = 1860;
+  s.surplus_idle = 60;
   // Last hour, newest window first: 64 (one large job), 0, 0, 2, 2, 1 -> sorted 0 0 1 2 2 64,
   // rank ceil(0.7 x 6) = 5: pool 2 (the last window's sum would give 64).
   std::vector<Arrival> a{{7000, 1}, {7500, 2}, {8000, 2}, {9500, 64}};

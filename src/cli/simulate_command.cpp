@@ -28,6 +28,8 @@ struct SimulateOptions {
   double failure_rate = -1;
   std::vector<std::string> ice;
   double warm_factor = -1, warm_window = -1, surplus_idle = -1, warm_idle_limit = -1;
+  double warm_history = -1, warm_quantile = -1;
+  double rank_decay = -1;
   bool quiet = false;
 };
 
@@ -92,13 +94,22 @@ int run_simulate(const SimulateOptions& o) {
     s.cloud.ice_periods.emplace_back(a, b);
   }
   s.seed = o.seed;
-  // ebbflow's default: warm nodes may idle twice ScaledownIdletime, surplus ones 60 s (the
-  // trade measured in docs/simulation.md).
-  s.ebbflow.idle_limit = 2 * s.scaledown_idletime_s;
+  // ebbflow's default: the pool's first node may idle four times ScaledownIdletime, the limit
+  // falling with rank to the surplus nodes' 0 s (the trade measured in docs/simulation.md).
+  s.ebbflow.idle_limit = 4 * s.scaledown_idletime_s;
   if (o.warm_factor >= 0) s.ebbflow.warm_factor = o.warm_factor;
   if (o.warm_window >= 0) s.ebbflow.window = static_cast<int64_t>(o.warm_window);
   if (o.surplus_idle >= 0) s.ebbflow.surplus_idle = static_cast<int64_t>(o.surplus_idle);
   if (o.warm_idle_limit >= 0) s.ebbflow.idle_limit = static_cast<int64_t>(o.warm_idle_limit);
+  if (o.rank_decay >= 0) s.ebbflow.rank_decay = o.rank_decay;
+  if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
+  if (o.warm_quantile >= 0) {
+    if (o.warm_quantile > 1) {
+      std::cerr << "ebbflow simulate: --warm-quantile wants a share in [0, 1], got " << o.warm_quantile << "\n";
+      return 2;
+    }
+    s.ebbflow.quantile = o.warm_quantile;
+  }
 
   std::vector<sim::Policy> policies;
   for (const auto& name : o.policies) {
@@ -141,7 +152,7 @@ int run_simulate(const SimulateOptions& o) {
         sim::SimSettings v = s;
         v.series_points = 0;
         v.scaledown_idletime_s = minutes * 60;
-        v.ebbflow.idle_limit = 2 * v.scaledown_idletime_s;
+        v.ebbflow.idle_limit = 4 * v.scaledown_idletime_s;
         auto r = sim::run_policy(*trace, p, v);
         report.sweep.push_back({p, v.scaledown_idletime_s, r.billed_node_hours / lb, r.wait_mean_s, r.wait_p95_s,
                                 r.jobs ? static_cast<double>(r.boot_wait_jobs) / static_cast<double>(r.jobs) : 0});
@@ -174,10 +185,13 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--boot-jitter", o->boot_jitter, "boot time spread: uniform +/- seconds (default 0)");
   cmd->add_option("--launch-failure-rate", o->failure_rate, "share of launches that fail (default 0)");
   cmd->add_option("--ice-period", o->ice, "START:END trace seconds of insufficient capacity (repeatable)");
-  cmd->add_option("--warm-factor", o->warm_factor, "ebbflow: warm pool = factor x nodes requested in the window");
-  cmd->add_option("--warm-window", o->warm_window, "ebbflow: seconds of arrivals that size the warm pool");
-  cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool");
-  cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of warm nodes (default 2 x ScaledownIdletime)");
+  cmd->add_option("--warm-factor", o->warm_factor, "ebbflow: warm pool = factor x the quantile of per-window demand (default 1)");
+  cmd->add_option("--warm-window", o->warm_window, "ebbflow: length in seconds of one demand window (default 600)");
+  cmd->add_option("--warm-history", o->warm_history, "ebbflow: seconds of past windows whose demands size the warm pool (default 3600)");
+  cmd->add_option("--warm-quantile", o->warm_quantile, "ebbflow: which per-window demand sizes the warm pool, 0..1 (default 0.7)");
+  cmd->add_option("--rank-decay", o->rank_decay, "ebbflow: idle limit falls with pool rank as (1 - rank/pool)^decay (default 1, 0 = flat)");
+  cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
+  cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

@@ -5,24 +5,48 @@
 
 namespace ebbflow::core {
 
-int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
-  // Binary search for the first arrival inside the window: the caller's log may hold hours.
-  auto first = std::upper_bound(arrivals.begin(), arrivals.end(), now - settings.window,
+std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_t now,
+                                       const ScaleDownSettings& settings) {
+  const int64_t w = std::max<int64_t>(1, settings.window);
+  const int64_t count = std::max<int64_t>(1, settings.history / w);
+  std::vector<int64_t> demand(static_cast<size_t>(count), 0);
+  // Binary search for the first arrival inside the history: the caller's log may hold days.
+  auto first = std::upper_bound(arrivals.begin(), arrivals.end(), now - count * w,
                                 [](int64_t t, const Arrival& a) { return t < a.time; });
-  int64_t demand = 0;
-  for (auto it = first; it != arrivals.end() && it->time <= now; ++it) demand += it->nodes;
-  double warm = std::ceil(settings.warm_factor * static_cast<double>(demand));
+  for (auto it = first; it != arrivals.end() && it->time <= now; ++it)
+    demand[static_cast<size_t>((now - it->time) / w)] += it->nodes;
+  return demand;
+}
+
+int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
+  std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
+  const double q = std::clamp(settings.quantile, 0.0, 1.0);
+  // Nearest rank: the smallest value with at least q of the windows at or below it.
+  size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(demand.size())));
+  rank = std::clamp<size_t>(rank, 1, demand.size());
+  std::nth_element(demand.begin(), demand.begin() + static_cast<long>(rank - 1), demand.end());
+  const double sized = static_cast<double>(demand[rank - 1]);
+  double warm = std::ceil(settings.warm_factor * sized);
   return std::max(settings.min_warm, static_cast<int>(std::min(warm, 1e9)));
+}
+
+int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings) {
+  if (rank >= pool) return settings.surplus_idle;
+  if (settings.rank_decay <= 0) return settings.idle_limit;
+  const double share =
+      std::pow(1.0 - static_cast<double>(rank) / static_cast<double>(pool), settings.rank_decay);
+  const double span = static_cast<double>(settings.idle_limit - settings.surplus_idle);
+  return settings.surplus_idle + static_cast<int64_t>(std::floor(share * span));
 }
 
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings) {
   std::vector<size_t> release;
-  const size_t warm = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
+  if (idle_since.empty()) return release;
+  const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
   for (size_t i = 0; i < idle_since.size(); ++i) {
     // Nodes reused first are the ones the next arrivals will take: they form the warm pool.
-    int64_t limit = i < warm ? settings.idle_limit : settings.surplus_idle;
-    if (now - idle_since[i] >= limit) release.push_back(i);
+    if (now - idle_since[i] >= idle_limit_at_rank(i, pool, settings)) release.push_back(i);
   }
   return release;
 }

@@ -2,11 +2,23 @@
 //
 // An idle timer treats every idle node alike, so after a large job ends all its nodes idle for the
 // full ScaledownIdletime even when nothing is arriving that could use them. This rule keeps a warm
-// pool sized from the demand observed recently (the nodes requested by jobs submitted in the last
-// `window` seconds, times `warm_factor`), lets those nodes idle up to `idle_limit`, and releases
-// the idle nodes beyond the pool after `surplus_idle` seconds. Pure: the caller passes the idle
-// nodes in the order the scheduler reuses them (first = reused first), the recent arrivals and
-// `now`; clustermgtd and the simulator call it once per loop.
+// pool sized from the demand observed recently and releases the idle nodes beyond it quickly:
+//
+// - Pool size. The last `history` seconds are cut into windows of `window` seconds ending at
+//   `now`; a window's demand is the nodes requested by the jobs submitted in it. The pool is the
+//   `quantile` of those per-window demands (nearest rank), times `warm_factor` (at least
+//   `min_warm`). A quantile rather than the last window's sum keeps one large job, or one busy
+//   window, from making the pool large (defaults: 6 windows of 10 min, the second largest).
+// - Idle limits by rank. Idle nodes are ranked in the order the scheduler reuses them (rank 0 is
+//   taken first). A node of rank r < pool may idle up to
+//       surplus_idle + (idle_limit - surplus_idle) x (1 - r / pool) ^ rank_decay
+//   (rank_decay 0: idle_limit for the whole pool): the nodes the next arrivals reach first are
+//   kept longest, the ones they reach last little longer than the surplus. A node beyond the pool
+//   may idle `surplus_idle`.
+//
+// Pure: the caller passes the idle nodes in reuse order with the time each became idle, the
+// recent arrivals and `now`; clustermgtd and the simulator call it once per loop. The defaults
+// were tuned on one trace (KTH-SP2) and validated on four others (docs/simulation.md).
 #pragma once
 
 #include <cstdint>
@@ -16,11 +28,14 @@
 namespace ebbflow::core {
 
 struct ScaleDownSettings {
-  int64_t idle_limit = 1200;   // a warm node's longest idle time (ebbflow: 2 x ScaledownIdletime x 60)
-  int64_t surplus_idle = 60;   // idle time of a node beyond the warm pool
-  int64_t window = 1200;       // how far back arrivals size the warm pool
-  double warm_factor = 1.0;    // warm pool = ceil(factor x nodes requested in the window)
+  int64_t idle_limit = 2400;   // longest idle time, of the pool's first node (ebbflow: 4 x ScaledownIdletime x 60)
+  int64_t surplus_idle = 0;    // idle time of a node beyond the warm pool (0: released at the next loop)
+  int64_t window = 600;        // length of one demand window
+  int64_t history = 3600;      // how far back windows are looked at (whole windows, at least one)
+  double quantile = 0.7;       // which per-window demand sizes the pool (1 = the largest window)
+  double warm_factor = 1.0;    // warm pool = ceil(factor x that demand)
   int min_warm = 0;            // floor of the warm pool
+  double rank_decay = 1.0;     // how fast the idle limit falls with rank in the pool (0 = flat)
 };
 
 struct Arrival {
@@ -28,9 +43,17 @@ struct Arrival {
   int nodes = 0;     // nodes the job asked for
 };
 
-// Size of the warm pool at `now` from the arrivals in (now - window, now]. `arrivals` must be in
-// time order; older entries are ignored, so the caller may trim lazily.
+// Nodes requested in each window ending at `now`: element k covers (now - (k+1) x window,
+// now - k x window]. `arrivals` must be in time order; entries older than the history or later
+// than `now` are ignored, so the caller may trim lazily.
+std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_t now,
+                                       const ScaleDownSettings& settings);
+
+// Size of the warm pool at `now` (see the header comment).
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
+
+// Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
+int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
 
 // Indices into `idle_since` (idle nodes in reuse order) of the nodes to power down now.
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,

@@ -11,12 +11,17 @@ using testing::make_trace;
 using testing::small_settings;
 
 TEST(Policy, EbbflowReleasesSurplusIdleNodesAfterSurplusIdle) {
-  // The job ends at 1300 with no arrival in the last 600 s: the warm pool is empty, so the node
-  // goes at the first loop (multiple of 60 s) with 60 s of idleness: 1380, where clustermgtd
-  // (the core) terminates it in the same loop. pcluster3 keeps it to 1920.
+  // The job ends at 1300. The pool is the second largest demand of the six 10-min windows of the
+  // last hour (0, 0, 1, 0, 0, 0 at 1320, newest first): empty, so with the default surplus of 0 s
+  // the node goes at the first loop (multiple of 60 s): 1320, where clustermgtd (the core)
+  // terminates it in the same loop. pcluster3 keeps it to 1920.
   auto r = run_policy(make_trace({{0, 1000, 1}}), Policy::kEbbflow, small_settings());
-  EXPECT_DOUBLE_EQ(billed_seconds(r), 1380);
+  EXPECT_DOUBLE_EQ(billed_seconds(r), 1320);
   EXPECT_EQ(r.terminations, 1);
+  // With a 60 s surplus the first loop where it has idled 60 s is 1380.
+  auto s = small_settings();
+  s.ebbflow.surplus_idle = 60;
+  EXPECT_DOUBLE_EQ(billed_seconds(run_policy(make_trace({{0, 1000, 1}}), Policy::kEbbflow, s)), 1380);
 }
 
 TEST(Policy, EbbflowKeepsAWarmPoolSizedFromRecentArrivals) {
@@ -29,12 +34,19 @@ TEST(Policy, EbbflowKeepsAWarmPoolSizedFromRecentArrivals) {
   EXPECT_EQ(r.launches, 2);
   EXPECT_EQ(r.boot_wait_jobs, 2);
   for (size_t j = 2; j < r.wait_by_job.size(); ++j) EXPECT_EQ(r.wait_by_job[j], 0) << j;
-  // An 8-node job ends at 1300; one 1-node job arrives at 1350: at the 1380 loop one node is warm, six go.
+  // An 8-node job ends at 1300; one 1-node job arrives at 1350. With a 60 s surplus the nodes
+  // are still there and it takes one. At the 1380 loop the windows hold 1 (1350) and 8 (0): the
+  // pool is 1, one node is warm, six go. (With the default surplus of 0 s all eight would go at
+  // 1320, where the pool is still empty, and the job would wait for a boot.)
   auto s = small_settings();
+  s.ebbflow.surplus_idle = 60;
   auto burst = run_policy(make_trace({{0, 1000, 8}, {1350, 10, 1}}), Policy::kEbbflow, s);
   auto pc3 = run_policy(make_trace({{0, 1000, 8}, {1350, 10, 1}}), Policy::kPcluster3, s);
   EXPECT_LT(billed_seconds(burst), billed_seconds(pc3));
   EXPECT_EQ(burst.wait_by_job[1], 0);
+  auto no_surplus = run_policy(make_trace({{0, 1000, 8}, {1350, 10, 1}}), Policy::kEbbflow, small_settings());
+  EXPECT_GT(no_surplus.wait_by_job[1], 0);
+  EXPECT_EQ(no_surplus.boot_wait_jobs, 2);
 }
 
 TEST(Policy, Pcluster2LaunchesAtTheJobwatcherLoopAndIdlesTenNodewatcherLoops) {

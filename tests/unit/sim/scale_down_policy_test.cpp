@@ -8,6 +8,7 @@ namespace {
 TEST(ScaleDownPolicy, WarmPoolCountsNodesRequestedInTheWindow) {
   ScaleDownSettings s;
   s.window = 600;
+  s.history = 600;  // one window: the pool is the nodes requested in the last 600 s
   std::vector<Arrival> a{{100, 5}, {1000, 2}, {1500, 3}};
   EXPECT_EQ(warm_pool_size(a, 1599, s), 5);  // (999, 1599]
   EXPECT_EQ(warm_pool_size(a, 1600, s), 3);  // (1000, 1600]: 1000 falls out
@@ -22,6 +23,8 @@ TEST(ScaleDownPolicy, WarmNodesIdleToTheLimitOthersGoAfterSurplusIdle) {
   s.idle_limit = 600;
   s.surplus_idle = 60;
   s.window = 600;
+  s.history = 600;
+  s.rank_decay = 0;  // every pool node may idle idle_limit
   std::vector<Arrival> a{{950, 1}};
   // Reuse order: node 0 reused first (warm), nodes 1 and 2 beyond the pool of one.
   std::vector<int64_t> since{900, 900, 990};
@@ -29,6 +32,70 @@ TEST(ScaleDownPolicy, WarmNodesIdleToTheLimitOthersGoAfterSurplusIdle) {
   EXPECT_EQ(r, (std::vector<size_t>{1}));  // node 2 idles 10 s < 60
   auto later = choose_nodes_to_release(since, a, 1500, s);  // no arrival in the window any more
   EXPECT_EQ(later, (std::vector<size_t>{0, 1, 2}));
+}
+
+TEST(ScaleDownPolicy, DemandPerWindowSplitsTheHistoryIntoWindowsEndingNow) {
+  ScaleDownSettings s;
+  s.window = 100;
+  s.history = 350;  // three whole windows: (700, 800], (800, 900], (900, 1000]
+  std::vector<Arrival> a{{650, 7}, {700, 1}, {701, 2}, {800, 4}, {850, 1}, {950, 3}, {1000, 5}, {1001, 9}};
+  // Element 0 is the newest window; 650, 700 (outside) and 1001 (after now) do not count; 800
+  // closes the oldest window.
+  EXPECT_EQ(demand_per_window(a, 1000, s), (std::vector<int64_t>{8, 1, 6}));
+}
+
+TEST(ScaleDownPolicy, WarmPoolIsAQuantileOfTheWindowDemands) {
+  ScaleDownSettings s;
+  s.window = 100;
+  s.history = 400;
+  // Windows, newest first: 128 (one large job), 2, 1, 3.
+  std::vector<Arrival> a{{650, 3}, {750, 1}, {850, 2}, {950, 128}};
+  s.quantile = 1.0;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 128);  // the largest window
+  s.quantile = 0.75;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 3);    // rank ceil(0.75 x 4) = 3 of {1, 2, 3, 128}
+  s.quantile = 0.5;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 2);
+  s.quantile = 0.0;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 1);    // the smallest
+  s.history = 100;                             // one window: the last one, whatever the quantile
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 128);
+}
+
+TEST(ScaleDownPolicy, IdleLimitFallsWithRankInThePool) {
+  ScaleDownSettings s;
+  s.idle_limit = 1860;
+  s.surplus_idle = 60;
+  s.rank_decay = 1;
+  // Pool of 4: ranks 0..3 get 60 + 1800 x (1 - r/4); rank 4 and beyond are surplus.
+  EXPECT_EQ(idle_limit_at_rank(0, 4, s), 1860);
+  EXPECT_EQ(idle_limit_at_rank(1, 4, s), 1410);
+  EXPECT_EQ(idle_limit_at_rank(2, 4, s), 960);
+  EXPECT_EQ(idle_limit_at_rank(3, 4, s), 510);
+  EXPECT_EQ(idle_limit_at_rank(4, 4, s), 60);
+  s.rank_decay = 2;  // (1 - r/4)^2: 1, 0.5625, 0.25, 0.0625
+  EXPECT_EQ(idle_limit_at_rank(1, 4, s), 60 + 1012);
+  EXPECT_EQ(idle_limit_at_rank(3, 4, s), 60 + 112);
+  s.rank_decay = 0;
+  EXPECT_EQ(idle_limit_at_rank(3, 4, s), 1860);
+  EXPECT_EQ(idle_limit_at_rank(0, 0, s), 60);  // no pool: everything is surplus
+}
+
+TEST(ScaleDownPolicy, DefaultRuleKeepsThePoolFirstNodesLongestAndIgnoresOneLargeJob) {
+  ScaleDownSettings s;  // defaults: 6 windows of 600 s, quantile 0.7 (the second largest), decay 1
+  s.idle_limit = 1860;
+  s.surplus_idle = 60;
+  // Last hour, newest window first: 64 (one large job), 0, 0, 2, 2, 1 -> sorted 0 0 1 2 2 64,
+  // rank ceil(0.7 x 6) = 5: pool 2 (the last window's sum would give 64).
+  std::vector<Arrival> a{{7000, 1}, {7500, 2}, {8000, 2}, {9500, 64}};
+  EXPECT_EQ(warm_pool_size(a, 10000, s), 2);
+  // Five idle nodes in reuse order, at now = 10000. Rank 0 may idle 1860 s, rank 1 960 s, ranks
+  // 2..4 are surplus (60 s).
+  std::vector<int64_t> since{9000, 9100, 9900, 9990, 8000};
+  // idle 1000 < 1860 stays; 900 < 960 stays; 100 >= 60 goes; 10 < 60 stays; 2000 goes.
+  EXPECT_EQ(choose_nodes_to_release(since, a, 10000, s), (std::vector<size_t>{2, 4}));
+  s.quantile = 0.0;  // the smallest window's demand, 0: every node is surplus
+  EXPECT_EQ(choose_nodes_to_release(since, a, 10000, s), (std::vector<size_t>{0, 1, 2, 4}));
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "core/cluster_manager.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -18,6 +20,97 @@ struct NodeView {
   bool being_replaced = false;   // static node inside its replacement grace window
   bool replacement_timed_out = false;
   bool handled = false;          // already acted on this iteration (power-saving clean-up)
+};
+
+// "10.1.2.3" -> 0x0a010203 when the text is canonical dotted-decimal IPv4 (four parts, 0-255, no
+// leading zeros, nothing else), so that two addresses are equal exactly when their numbers are.
+std::optional<uint32_t> canonical_ipv4(std::string_view s) {
+  if (s.size() < 7 || s.size() > 15) return std::nullopt;
+  uint32_t out = 0;
+  size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      ++i;
+    }
+    size_t start = i;
+    uint32_t v = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) v = v * 10 + static_cast<uint32_t>(s[i++] - '0');
+    if (i == start || v > 255 || (s[start] == '0' && i - start > 1)) return std::nullopt;
+    out = (out << 8) | v;
+  }
+  if (i != s.size()) return std::nullopt;
+  return out;
+}
+
+// Instances by private address (any of their IPs; a later instance wins a shared address, as a
+// map assignment would). IPv4 addresses live in a flat open-addressing table of 32-bit keys
+// (2 MB at 100k nodes, no per-entry allocation, no string hashing or comparison: at 100k nodes
+// the string-keyed hash map was most of decide_iteration, in cache misses and memcmp); anything
+// else (names, IPv6) in a small string map.
+class InstancesByAddress {
+ public:
+  explicit InstancesByAddress(const std::vector<CloudInstance>& instances) {
+    size_t addresses = 0;
+    for (const auto& inst : instances) addresses += inst.all_private_ips.empty() ? 1 : inst.all_private_ips.size();
+    size_t capacity = 16;
+    while (capacity < addresses * 2) capacity <<= 1;  // load <= 1/2
+    slots_.assign(capacity, Slot{});
+    mask_ = capacity - 1;
+    stopped_.resize(instances.size());
+    for (size_t i = 0; i < instances.size(); ++i) {
+      const CloudInstance& inst = instances[i];
+      add(inst.private_ip, static_cast<uint32_t>(i));
+      for (const auto& ip : inst.all_private_ips) add(ip, static_cast<uint32_t>(i));
+      stopped_[i] = inst.state == "stopping" || inst.state == "stopped";
+    }
+    base_ = instances.data();
+  }
+
+  // Read while the list is walked in order, so that matching a node does not have to visit its
+  // instance (a cache miss per node at 100k).
+  bool stopped(const CloudInstance* inst) const { return stopped_[static_cast<size_t>(inst - base_)]; }
+
+  const CloudInstance* find(std::string_view addr) const {
+    if (auto key = canonical_ipv4(addr)) {
+      for (size_t h = hash(*key);; h = (h + 1) & mask_) {
+        const Slot& s = slots_[h];
+        if (s.index == kEmpty) return nullptr;
+        if (s.key == *key) return base_ + s.index;
+      }
+    }
+    auto it = other_.find(addr);
+    return it == other_.end() ? nullptr : base_ + it->second;
+  }
+
+ private:
+  static constexpr uint32_t kEmpty = UINT32_MAX;
+  struct Slot {
+    uint32_t key = 0;
+    uint32_t index = kEmpty;
+  };
+  size_t hash(uint32_t key) const { return (static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull >> 32) & mask_; }
+
+  void add(std::string_view addr, uint32_t index) {
+    auto key = canonical_ipv4(addr);
+    if (!key) {
+      other_[addr] = index;
+      return;
+    }
+    for (size_t h = hash(*key);; h = (h + 1) & mask_) {
+      Slot& s = slots_[h];
+      if (s.index == kEmpty || s.key == *key) {
+        s = {*key, index};
+        return;
+      }
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  std::unordered_map<std::string_view, uint32_t> other_;
+  std::vector<bool> stopped_;
+  const CloudInstance* base_ = nullptr;
 };
 
 class Iteration {
@@ -108,30 +201,25 @@ class Iteration {
 
   // --- matching nodes and instances ---------------------------------------------------------
   void index() {
-    std::unordered_map<std::string_view, const CloudInstance*> by_ip;
-    by_ip.reserve(snap_.instances.size() * 2);
-    for (const auto& inst : snap_.instances) {
-      by_ip[inst.private_ip] = &inst;
-      for (const auto& ip : inst.all_private_ips) by_ip[ip] = &inst;
-    }
+    InstancesByAddress by_ip(snap_.instances);
     std::unordered_set<std::string_view> inactive;
     for (const auto& p : snap_.partitions)
       if (p.state == "INACTIVE") inactive.insert(p.name);
 
     ManagerState& st = plan_.next_state;
+    matched_.assign(snap_.instances.size(), false);
     views_.reserve(snap_.nodes.size());
     for (const auto& n : snap_.nodes) {
       NodeView v;
       v.node = &n;
       v.partition_inactive = !started_ && inactive.count(n.queue) > 0;
       if (n.is_nodeaddr_set()) {
-        auto it = by_ip.find(n.addr);
-        if (it != by_ip.end()) {
-          v.instance = it->second;
-          matched_.insert(it->second);
-          st.missing_instance.erase(n.name);
+        if (const CloudInstance* found = by_ip.find(n.addr)) {
+          v.instance = found;
+          matched_[static_cast<size_t>(found - snap_.instances.data())] = true;
+          if (!st.missing_instance.empty()) st.missing_instance.erase(n.name);
           // A stopped instance cannot run jobs (reference 13, #2117): the node has no usable backing.
-          if (v.instance->state == "stopping" || v.instance->state == "stopped") {
+          if (by_ip.stopped(found)) {
             v.backing_valid = false;
             note("stopped-instance", n.name, "instance " + v.instance->id + " is " + v.instance->state);
           }
@@ -149,7 +237,7 @@ class Iteration {
                  "no instance has address " + n.addr + " (seen missing " + std::to_string(entry.second) + " time(s))");
           }
         }
-      } else {
+      } else if (!st.missing_instance.empty()) {
         st.missing_instance.erase(n.name);
       }
       views_.push_back(v);
@@ -184,12 +272,19 @@ class Iteration {
     if (!snap_.health || (settings_.disable_ec2_health_check && settings_.disable_scheduled_event_health_check)) return;
     std::unordered_map<std::string_view, const InstanceHealth*> by_id;
     for (const auto& h : *snap_.health) by_id.emplace(h.instance_id, &h);
+    if (by_id.empty()) return;
+    // The instances are walked in order (not through each node: a cache miss per node at 100k).
+    std::vector<const InstanceHealth*> health_of(snap_.instances.size(), nullptr);
+    for (size_t i = 0; i < snap_.instances.size(); ++i) {
+      auto it = by_id.find(snap_.instances[i].id);
+      if (it != by_id.end()) health_of[i] = it->second;
+    }
     std::vector<std::string> drain_ec2, drain_event;
     for (auto& v : views_) {
       if (v.partition_inactive || !v.instance) continue;
-      auto it = by_id.find(v.instance->id);
-      if (it == by_id.end()) continue;
-      const InstanceHealth& h = *it->second;
+      const InstanceHealth* found = health_of[static_cast<size_t>(v.instance - snap_.instances.data())];
+      if (!found) continue;
+      const InstanceHealth& h = *found;
       const int64_t timeout = settings_.health_check_timeout;
       bool ec2_failed = !settings_.disable_ec2_health_check &&
                         ((h.instance_impaired && snap_.now - h.instance_impaired_since >= timeout) ||
@@ -441,7 +536,7 @@ class Iteration {
   void terminate_orphans() {
     std::vector<std::string> ids;
     for (const auto& inst : snap_.instances) {
-      if (matched_.count(&inst)) continue;
+      if (matched_[static_cast<size_t>(&inst - snap_.instances.data())]) continue;
       if (snap_.now - inst.launch_time < settings_.orphaned_instance_timeout) continue;
       ids.push_back(inst.id);
       note("orphaned-instance", inst.node_name_tag, "instance " + inst.id + " has no Slurm node");
@@ -453,7 +548,7 @@ class Iteration {
   const ManagerSettings& settings_;
   Plan plan_;
   std::vector<NodeView> views_;
-  std::unordered_set<const CloudInstance*> matched_;  // instances backing some node
+  std::vector<bool> matched_;  // by index in snap_.instances: the instance backs some node
   std::vector<const NodeView*> bootstrap_failed_;
   std::map<QueueCr, std::vector<const NodeView*>> ice_nodes_;
   bool started_ = false;

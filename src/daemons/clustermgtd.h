@@ -57,11 +57,16 @@ class Clustermgtd {
 // or the saved state failed) | state_error (decided, but the next state could not be saved).
 std::string iteration_outcome(const IterationReport& report);
 
-// Builds the decision snapshot from what was read: nodes of the configured queues only,
-// instances that have an address, health from the statuses (nullptr: health unknown).
+// Converts one DescribeInstances page into snapshot instances (moving its strings), skipping
+// instances without an address yet: they cannot be matched (reference 6.3 step 4.3).
+void append_cloud_instances(std::vector<aws::Ec2Instance>&& page, std::vector<core::CloudInstance>& out);
+
+// Builds the decision snapshot from what was read: nodes of the configured queues only (filtered
+// in place, the node list is moved, not copied), the instances (see append_cloud_instances),
+// health from the statuses (nullptr: health unknown).
 // Shared by observe_cluster and the benchmarks, so both measure the same work.
 core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const std::vector<slurm::PartitionInfo>& parts,
-                                     const std::vector<aws::Ec2Instance>& instances,
+                                     std::vector<core::CloudInstance> instances,
                                      const std::vector<aws::InstanceStatus>* statuses,
                                      const std::vector<core::QueueSpec>& queues, int64_t now);
 

@@ -24,6 +24,7 @@ struct Prepared {
   // The cloud replies parsed once (for the benchmarks that start from parsed replies).
   std::vector<std::vector<aws::Ec2Instance>> instance_pages;
   std::vector<aws::InstanceStatus> statuses;
+  std::vector<core::CloudInstance> cloud_instances;  // the pages converted, as observe_cluster does
 };
 
 // Generates the inputs of one size and checks that the parsers accept all of them (a benchmark
@@ -47,6 +48,7 @@ const Prepared& inputs(size_t n) {
       slot->instance_pages.push_back(std::move(*aws::parse_describe_instances(page, &token)));
     }
     slot->statuses = dedupe_statuses(parse_status_pages(slot->in.instance_status));
+    slot->cloud_instances = cloud_instances_from_pages(slot->in.describe_instances);
     std::fprintf(stderr, "[inputs %zu nodes] scontrol %.1f MB, %zu instances (%zu orphans) in %zu pages %.1f MB, %zu status pages\n",
                  n, slot->in.scontrol_nodes.size() / 1e6, slot->in.layout.instances.size(), slot->in.layout.orphan_count,
                  slot->in.describe_instances.size(),
@@ -82,28 +84,28 @@ void BM_ClustermgtdIteration(benchmark::State& state) {
   set_call_counters(state, p, plan);
 }
 
-// Issue 7's definition of the 100k target: the cloud replies are already parsed. Times parsing
-// the scontrol output, converting the parsed instances into the snapshot's, building the snapshot
-// and deciding. The copy of the parsed pages (consumed by the conversion) and the destruction of
-// what the conversion leaves of them are not timed.
+// Issue 7's definition of the 100k target: the cloud replies are already parsed, i.e. the daemon
+// holds its instance list (DescribeInstances pages parsed and converted page by page, as
+// observe_cluster does through Ec2Api::describe_instances_by_page) and its instance statuses.
+// Timed: parse `scontrol show nodes` and `show partitions`, build the snapshot, decide, free it
+// all. The copy of the instance list that the snapshot consumes is made untimed.
+core::Plan preparsed_cloud_iteration(benchmark::State* state, const Prepared& p) {
+  if (state) state->PauseTiming();
+  std::vector<core::CloudInstance> instances = p.cloud_instances;
+  if (state) state->ResumeTiming();
+  auto nodes = parse_nodes(p.in.scontrol_nodes);
+  auto parts = parse_partitions(p.in.scontrol_partitions);
+  auto snap = build_snapshot(std::move(nodes), parts, std::move(instances), p.statuses, p.settings.queues, kNow);
+  return core::decide_iteration(snap, core::ManagerState{}, p.settings);
+}
+
 void BM_ClustermgtdIterationPreparsedCloud(benchmark::State& state) {
   const Prepared& p = inputs(static_cast<size_t>(state.range(0)));
   core::Plan plan;
   for (auto _ : state) {
-    state.PauseTiming();
-    auto pages = p.instance_pages;
-    state.ResumeTiming();
-    plan = run_iteration_preparsed_cloud(p.in.scontrol_nodes, p.in.scontrol_partitions, pages, p.statuses, p.settings,
-                                         kNow);
+    plan = preparsed_cloud_iteration(&state, p);
     benchmark::DoNotOptimize(plan);
-    state.PauseTiming();
-    pages.clear();
-    plan = core::Plan{};  // freeing the plan is not timed either (it is a few KB)
-    state.ResumeTiming();
   }
-  auto pages = p.instance_pages;  // once more, untimed, for the call counters
-  plan = run_iteration_preparsed_cloud(p.in.scontrol_nodes, p.in.scontrol_partitions, pages, p.statuses, p.settings,
-                                       kNow);
   set_call_counters(state, p, plan);
 }
 
@@ -124,22 +126,29 @@ void BM_ParseInstanceStatus(benchmark::State& state) {
 }
 
 // From the parsed scontrol output and the parsed cloud replies: convert the instances page by
-// page, filter the nodes, build the health list (daemons::build_snapshot).
+// page (each page copied untimed just before, as in BM_ClustermgtdIterationPreparsedCloud),
+// filter the nodes, build the health list (daemons::build_snapshot).
 void BM_BuildSnapshot(benchmark::State& state) {
   const Prepared& p = inputs(static_cast<size_t>(state.range(0)));
   const auto nodes = parse_nodes(p.in.scontrol_nodes);
   const auto parts = parse_partitions(p.in.scontrol_partitions);
   for (auto _ : state) {
     state.PauseTiming();
-    auto copy = nodes;  // build_snapshot consumes the node list and the pages, as the daemon does
-    auto pages = p.instance_pages;
+    auto copy = nodes;  // build_snapshot consumes the node list, as the daemon does
     state.ResumeTiming();
     std::vector<core::CloudInstance> instances;
-    for (auto& page : pages) daemons::append_cloud_instances(std::move(page), instances);
+    for (const auto& page : p.instance_pages) {
+      state.PauseTiming();
+      auto page_copy = page;
+      state.ResumeTiming();
+      daemons::append_cloud_instances(std::move(page_copy), instances);
+      state.PauseTiming();
+      page_copy = {};
+      state.ResumeTiming();
+    }
     auto snap = build_snapshot(std::move(copy), parts, std::move(instances), p.statuses, p.settings.queues, kNow);
     benchmark::DoNotOptimize(snap);
     state.PauseTiming();
-    pages.clear();
     snap = core::ClusterSnapshot{};
     state.ResumeTiming();
   }
@@ -148,8 +157,7 @@ void BM_BuildSnapshot(benchmark::State& state) {
 void BM_DecideIteration(benchmark::State& state) {
   const Prepared& p = inputs(static_cast<size_t>(state.range(0)));
   const auto snap = build_snapshot(parse_nodes(p.in.scontrol_nodes), parse_partitions(p.in.scontrol_partitions),
-                                   cloud_instances_from_pages(p.in.describe_instances), p.statuses, p.settings.queues,
-                                   kNow);
+                                   p.cloud_instances, p.statuses, p.settings.queues, kNow);
   for (auto _ : state) benchmark::DoNotOptimize(core::decide_iteration(snap, core::ManagerState{}, p.settings));
 }
 
@@ -232,4 +240,13 @@ BENCHMARK_CAPTURE(BM_HostlistCompress, fragmented, true)->Arg(100000)->Unit(benc
 }  // namespace
 }  // namespace ebbflow::bench
 
-BENCHMARK_MAIN();
+// The daemon's allocator settings (daemons::tune_allocator_for_iterations), then Google
+// Benchmark's usual main.
+int main(int argc, char** argv) {
+  ebbflow::daemons::tune_allocator_for_iterations();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

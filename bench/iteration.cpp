@@ -42,18 +42,6 @@ std::vector<aws::InstanceStatus> dedupe_statuses(std::vector<aws::InstanceStatus
   return out;
 }
 
-core::Plan run_iteration_preparsed_cloud(const std::string& nodes_text, const std::string& partitions_text,
-                                         std::vector<std::vector<aws::Ec2Instance>>& instance_pages,
-                                         const std::vector<aws::InstanceStatus>& statuses,
-                                         const core::ManagerSettings& settings, int64_t now) {
-  auto nodes = parse_nodes(nodes_text);
-  auto parts = parse_partitions(partitions_text);
-  std::vector<core::CloudInstance> instances;
-  for (auto& page : instance_pages) daemons::append_cloud_instances(std::move(page), instances);
-  auto snap = build_snapshot(std::move(nodes), parts, std::move(instances), statuses, settings.queues, now);
-  return core::decide_iteration(snap, core::ManagerState{}, settings);
-}
-
 CallCounts count_calls(const core::Plan& plan, const std::vector<core::QueueSpec>& queues, size_t instance_pages,
                        size_t status_pages) {
   CallCounts c;

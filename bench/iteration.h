@@ -102,14 +102,4 @@ core::Plan run_iteration(const std::string& nodes_text, const std::string& parti
   return core::decide_iteration(snap, core::ManagerState{}, settings);
 }
 
-// The iteration as issue 7 defines its 100 ms target: the cloud replies are already parsed
-// (`instance_pages`: DescribeInstances pages as aws::parse_describe_instances returns them;
-// `statuses`: the parsed, deduplicated DescribeInstanceStatus replies). Timed work: parse
-// `scontrol show nodes` and `show partitions`, convert the instances page by page into the
-// snapshot's (moving their strings out of `instance_pages`), build the snapshot, decide.
-core::Plan run_iteration_preparsed_cloud(const std::string& nodes_text, const std::string& partitions_text,
-                                         std::vector<std::vector<aws::Ec2Instance>>& instance_pages,
-                                         const std::vector<aws::InstanceStatus>& statuses,
-                                         const core::ManagerSettings& settings, int64_t now);
-
 }  // namespace ebbflow::bench

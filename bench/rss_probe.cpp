@@ -80,6 +80,7 @@ int main(int argc, char** argv) {
   }
   size_t di = 0, st = 0;
   std::istringstream(read_all(dir / "counts")) >> di >> st;
+  daemons::tune_allocator_for_iterations();  // as clustermgtd does at start
   const core::ManagerSettings settings = bench::generated_settings(nodes);  // no node table
   const double before = max_rss_mb();
 

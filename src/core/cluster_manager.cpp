@@ -43,75 +43,61 @@ std::optional<uint32_t> canonical_ipv4(std::string_view s) {
   return out;
 }
 
-// Instances by private address (any of their IPs; a later instance wins a shared address, as a
-// map assignment would). IPv4 addresses live in a flat open-addressing table of 32-bit keys
-// (2 MB at 100k nodes, no per-entry allocation, no string hashing or comparison: at 100k nodes
-// the string-keyed hash map was most of decide_iteration, in cache misses and memcmp); anything
-// else (names, IPv6) in a small string map.
-class InstancesByAddress {
- public:
-  explicit InstancesByAddress(const std::vector<CloudInstance>& instances) {
-    size_t addresses = 0;
-    for (const auto& inst : instances) addresses += inst.all_private_ips.empty() ? 1 : inst.all_private_ips.size();
-    size_t capacity = 16;
-    while (capacity < addresses * 2) capacity <<= 1;  // load <= 1/2
-    slots_.assign(capacity, Slot{});
-    mask_ = capacity - 1;
-    stopped_.resize(instances.size());
-    for (size_t i = 0; i < instances.size(); ++i) {
-      const CloudInstance& inst = instances[i];
-      add(inst.private_ip, static_cast<uint32_t>(i));
-      for (const auto& ip : inst.all_private_ips) add(ip, static_cast<uint32_t>(i));
-      stopped_[i] = inst.state == "stopping" || inst.state == "stopped";
-    }
-    base_ = instances.data();
+// Sorts (key << 32 | payload) entries by key, keeping the order of equal keys (LSD radix sort,
+// four 8-bit passes over the key). Sequential passes: at 100k nodes a hash table's random probes
+// cost a cache and TLB miss each, which under nested paging was most of decide_iteration.
+void radix_sort_by_key(std::vector<uint64_t>& v) {
+  std::vector<uint64_t> tmp(v.size());
+  for (int shift = 32; shift < 64; shift += 8) {
+    size_t count[257] = {};
+    for (uint64_t x : v) ++count[((x >> shift) & 0xff) + 1];
+    for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+    for (uint64_t x : v) tmp[count[(x >> shift) & 0xff]++] = x;
+    v.swap(tmp);
   }
+}
 
-  // Read while the list is walked in order, so that matching a node does not have to visit its
-  // instance (a cache miss per node at 100k).
-  bool stopped(const CloudInstance* inst) const { return stopped_[static_cast<size_t>(inst - base_)]; }
-
-  const CloudInstance* find(std::string_view addr) const {
-    if (auto key = canonical_ipv4(addr)) {
-      for (size_t h = hash(*key);; h = (h + 1) & mask_) {
-        const Slot& s = slots_[h];
-        if (s.index == kEmpty) return nullptr;
-        if (s.key == *key) return base_ + s.index;
-      }
-    }
-    auto it = other_.find(addr);
-    return it == other_.end() ? nullptr : base_ + it->second;
-  }
-
- private:
-  static constexpr uint32_t kEmpty = UINT32_MAX;
-  struct Slot {
-    uint32_t key = 0;
-    uint32_t index = kEmpty;
+// The instance backing each node, matched by address: NodeAddr equals any private IP of the
+// instance; when instances share an address the later one wins (as a map assignment would).
+// Canonical IPv4 addresses (nearly all) are matched as 32-bit numbers by sorting both sides and
+// merging; anything else (names, IPv6) through a small string map.
+std::vector<const CloudInstance*> match_instances(const std::vector<SlurmNode>& nodes,
+                                                  const std::vector<CloudInstance>& instances) {
+  std::vector<const CloudInstance*> out(nodes.size(), nullptr);
+  std::vector<uint64_t> inst_keys, node_keys;
+  inst_keys.reserve(instances.size() + instances.size() / 4);
+  std::unordered_map<std::string_view, uint32_t> other;
+  auto add = [&](std::string_view addr, uint32_t i) {
+    if (auto key = canonical_ipv4(addr)) inst_keys.push_back(uint64_t{*key} << 32 | i);
+    else other[addr] = i;
   };
-  size_t hash(uint32_t key) const { return (static_cast<uint64_t>(key) * 0x9E3779B97F4A7C15ull >> 32) & mask_; }
-
-  void add(std::string_view addr, uint32_t index) {
-    auto key = canonical_ipv4(addr);
-    if (!key) {
-      other_[addr] = index;
-      return;
-    }
-    for (size_t h = hash(*key);; h = (h + 1) & mask_) {
-      Slot& s = slots_[h];
-      if (s.index == kEmpty || s.key == *key) {
-        s = {*key, index};
-        return;
-      }
+  constexpr size_t kAhead = 16;  // each instance's IP list is its own heap block: fetch ahead
+  for (size_t i = 0; i < instances.size(); ++i) {
+    if (i + kAhead < instances.size()) __builtin_prefetch(instances[i + kAhead].all_private_ips.data());
+    add(instances[i].private_ip, static_cast<uint32_t>(i));
+    for (const auto& ip : instances[i].all_private_ips) add(ip, static_cast<uint32_t>(i));
+  }
+  node_keys.reserve(nodes.size());
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    if (!nodes[n].is_nodeaddr_set()) continue;
+    if (auto key = canonical_ipv4(nodes[n].addr)) {
+      node_keys.push_back(uint64_t{*key} << 32 | n);
+    } else if (auto it = other.find(nodes[n].addr); it != other.end()) {
+      out[n] = &instances[it->second];
     }
   }
-
-  std::vector<Slot> slots_;
-  size_t mask_ = 0;
-  std::unordered_map<std::string_view, uint32_t> other_;
-  std::vector<bool> stopped_;
-  const CloudInstance* base_ = nullptr;
-};
+  radix_sort_by_key(inst_keys);
+  radix_sort_by_key(node_keys);
+  size_t i = 0;
+  for (uint64_t nk : node_keys) {
+    const uint64_t key = nk >> 32;
+    while (i < inst_keys.size() && (inst_keys[i] >> 32) < key) ++i;
+    size_t last = i;  // the last entry of the run of equal keys
+    while (last < inst_keys.size() && (inst_keys[last] >> 32) == key) ++last;
+    if (last > i) out[nk & 0xffffffffu] = &instances[inst_keys[last - 1] & 0xffffffffu];
+  }
+  return out;
+}
 
 class Iteration {
  public:
@@ -201,7 +187,11 @@ class Iteration {
 
   // --- matching nodes and instances ---------------------------------------------------------
   void index() {
-    InstancesByAddress by_ip(snap_.instances);
+    const std::vector<const CloudInstance*> backing = match_instances(snap_.nodes, snap_.instances);
+    // Read in instance order, so that matching a node need not visit its instance.
+    std::vector<bool> stopped(snap_.instances.size());
+    for (size_t i = 0; i < snap_.instances.size(); ++i)
+      stopped[i] = snap_.instances[i].state == "stopping" || snap_.instances[i].state == "stopped";
     std::unordered_set<std::string_view> inactive;
     for (const auto& p : snap_.partitions)
       if (p.state == "INACTIVE") inactive.insert(p.name);
@@ -209,17 +199,19 @@ class Iteration {
     ManagerState& st = plan_.next_state;
     matched_.assign(snap_.instances.size(), false);
     views_.reserve(snap_.nodes.size());
-    for (const auto& n : snap_.nodes) {
+    for (size_t k = 0; k < snap_.nodes.size(); ++k) {
+      const SlurmNode& n = snap_.nodes[k];
       NodeView v;
       v.node = &n;
       v.partition_inactive = !started_ && inactive.count(n.queue) > 0;
       if (n.is_nodeaddr_set()) {
-        if (const CloudInstance* found = by_ip.find(n.addr)) {
+        if (const CloudInstance* found = backing[k]) {
+          const size_t index = static_cast<size_t>(found - snap_.instances.data());
           v.instance = found;
-          matched_[static_cast<size_t>(found - snap_.instances.data())] = true;
+          matched_[index] = true;
           if (!st.missing_instance.empty()) st.missing_instance.erase(n.name);
           // A stopped instance cannot run jobs (reference 13, #2117): the node has no usable backing.
-          if (by_ip.stopped(found)) {
+          if (stopped[index]) {
             v.backing_valid = false;
             note("stopped-instance", n.name, "instance " + v.instance->id + " is " + v.instance->state);
           }
@@ -276,6 +268,7 @@ class Iteration {
     // The instances are walked in order (not through each node: a cache miss per node at 100k).
     std::vector<const InstanceHealth*> health_of(snap_.instances.size(), nullptr);
     for (size_t i = 0; i < snap_.instances.size(); ++i) {
+      if (i + 16 < snap_.instances.size()) __builtin_prefetch(snap_.instances[i + 16].id.data());
       auto it = by_id.find(snap_.instances[i].id);
       if (it != by_id.end()) health_of[i] = it->second;
     }

@@ -217,7 +217,8 @@ core::CloudInstance to_cloud_instance(aws::Ec2Instance&& i) {
   c.instance_type = std::move(i.instance_type);
   c.state = std::move(i.state);
   c.launch_time = i.launch_time;
-  auto it = i.tags.find(kTagNodeName);
+  static const std::string kNodeNameKey = kTagNodeName;  // no temporary key string per instance
+  auto it = i.tags.find(kNodeNameKey);
   if (it != i.tags.end()) c.node_name_tag = std::move(it->second);
   return c;
 }

@@ -13,10 +13,11 @@ namespace {
 struct NodeView {
   const SlurmNode* node = nullptr;
   const CloudInstance* instance = nullptr;
+  bool addr_set = false;         // node->is_nodeaddr_set(), computed once (a string comparison)
   bool backing_valid = true;     // false: NodeAddr points at an instance that is gone
   bool partition_inactive = false;
   bool failing_health = false;
-  std::string health_rule;       // "ec2_health_check" | "scheduled_events_check"
+  const char* health_rule = "";  // "ec2_health_check" | "scheduled_events_check"
   bool being_replaced = false;   // static node inside its replacement grace window
   bool replacement_timed_out = false;
   bool handled = false;          // already acted on this iteration (power-saving clean-up)
@@ -62,6 +63,7 @@ void radix_sort_by_key(std::vector<uint64_t>& v) {
 // Canonical IPv4 addresses (nearly all) are matched as 32-bit numbers by sorting both sides and
 // merging; anything else (names, IPv6) through a small string map.
 std::vector<const CloudInstance*> match_instances(const std::vector<SlurmNode>& nodes,
+                                                  const std::vector<bool>& addr_set,
                                                   const std::vector<CloudInstance>& instances) {
   std::vector<const CloudInstance*> out(nodes.size(), nullptr);
   std::vector<uint64_t> inst_keys, node_keys;
@@ -79,7 +81,7 @@ std::vector<const CloudInstance*> match_instances(const std::vector<SlurmNode>& 
   }
   node_keys.reserve(nodes.size());
   for (size_t n = 0; n < nodes.size(); ++n) {
-    if (!nodes[n].is_nodeaddr_set()) continue;
+    if (!addr_set[n]) continue;
     if (auto key = canonical_ipv4(nodes[n].addr)) {
       node_keys.push_back(uint64_t{*key} << 32 | n);
     } else if (auto it = other.find(nodes[n].addr); it != other.end()) {
@@ -187,7 +189,16 @@ class Iteration {
 
   // --- matching nodes and instances ---------------------------------------------------------
   void index() {
-    const std::vector<const CloudInstance*> backing = match_instances(snap_.nodes, snap_.instances);
+    // NodeAddr != NodeName, once per node (for a node without address both are heap strings).
+    std::vector<bool> addr_set(snap_.nodes.size());
+    for (size_t k = 0; k < snap_.nodes.size(); ++k) {
+      if (k + 8 < snap_.nodes.size()) {  // the comparison reads both heap strings: fetch ahead
+        __builtin_prefetch(snap_.nodes[k + 8].name.data());
+        __builtin_prefetch(snap_.nodes[k + 8].addr.data());
+      }
+      addr_set[k] = snap_.nodes[k].is_nodeaddr_set();
+    }
+    const std::vector<const CloudInstance*> backing = match_instances(snap_.nodes, addr_set, snap_.instances);
     // Read in instance order, so that matching a node need not visit its instance.
     std::vector<bool> stopped(snap_.instances.size());
     for (size_t i = 0; i < snap_.instances.size(); ++i)
@@ -203,8 +214,9 @@ class Iteration {
       const SlurmNode& n = snap_.nodes[k];
       NodeView v;
       v.node = &n;
+      v.addr_set = addr_set[k];
       v.partition_inactive = !started_ && inactive.count(n.queue) > 0;
-      if (n.is_nodeaddr_set()) {
+      if (addr_set[k]) {
         if (const CloudInstance* found = backing[k]) {
           const size_t index = static_cast<size_t>(found - snap_.instances.data());
           v.instance = found;
@@ -251,8 +263,8 @@ class Iteration {
       if (!v.partition_inactive) continue;
       const SlurmNode& n = *v.node;
       if (v.instance) ids.push_back(v.instance->id);
-      bool needs_reset = n.is_static() ? n.is_nodeaddr_set()
-                                       : (n.is_nodeaddr_set() || !(n.is_power() || n.is_powering_down() || n.is_down()));
+      bool needs_reset = n.is_static() ? v.addr_set
+                                       : (v.addr_set || !(n.is_power() || n.is_powering_down() || n.is_down()));
       if (needs_reset) reset.push_back(n.name);
     }
     add(ActionKind::kTerminateInstances, "inactive-partition", reasons::kInactivePartition, {}, ids);
@@ -353,7 +365,8 @@ class Iteration {
     std::vector<std::string> reset, ids;
     for (auto& v : views_) {
       if (v.partition_inactive || v.being_replaced) continue;
-      if (!v.node->is_powering_down_with_nodeaddr()) continue;
+      // SlurmNode::is_powering_down_with_nodeaddr(), with the address comparison done once.
+      if (!((v.node->is_power() || v.node->is_powering_down()) && v.addr_set)) continue;
       reset.push_back(v.node->name);
       if (v.instance) ids.push_back(v.instance->id);
       v.handled = true;
@@ -374,17 +387,17 @@ class Iteration {
 
   std::string unhealthy_why(const NodeView& v) const {
     const SlurmNode& n = *v.node;
-    if (n.is_static() && !n.is_nodeaddr_set()) return "static node has no instance";
+    if (n.is_static() && !v.addr_set) return "static node has no instance";
     if (!v.backing_valid) return "instance at " + n.addr + " is gone";
     if (v.replacement_timed_out) return "replacement did not come up within node_replacement_timeout";
-    if (v.failing_health && !n.has_job()) return "instance failing " + v.health_rule;
+    if (v.failing_health && !n.has_job()) return std::string("instance failing ").append(v.health_rule);
     return "Slurm state " + n.state_string + (n.reason.empty() ? "" : " (" + n.reason + ")");
   }
 
   bool healthy(const NodeView& v) const {
     const SlurmNode& n = *v.node;
     if (!v.backing_valid) return false;
-    if (n.is_static() && !n.is_nodeaddr_set()) return false;
+    if (n.is_static() && !v.addr_set) return false;
     if (v.replacement_timed_out) return false;
     // An idle node failing cloud health checks, or one still booting, is replaced directly.
     if (v.failing_health && (!n.has_job() || n.is_powering_up())) return false;
@@ -398,7 +411,7 @@ class Iteration {
       return (in_set && !v.backing_valid) || v.replacement_timed_out || (v.failing_health && in_set);
     }
     return ((n.is_configuring_job() || n.is_powering_up_idle()) && !v.backing_valid) ||
-           (n.is_resume_failed() && n.is_nodeaddr_set()) || (v.failing_health && n.is_powering_up()) ||
+           (n.is_resume_failed() && v.addr_set) || (v.failing_health && n.is_powering_up()) ||
            (n.has(kInvalidReg) && !n.has(kPowerDown) && !n.is_powering_down());
   }
 
@@ -475,11 +488,20 @@ class Iteration {
     // While disabled, the compute resource's power-saved nodes are set DOWN so Slurm schedules
     // elsewhere (other compute resources or queues).
     std::map<std::string, std::vector<std::string>> by_code;
-    for (const auto& v : views_) {
-      auto it = st.insufficient_capacity.find({v.node->queue, v.node->compute_resource});
-      if (it == st.insufficient_capacity.end() || v.node->is_static()) continue;
-      if (v.node->is_power() && !v.node->is_nodeaddr_set() && !v.node->is_down())
-        by_code[it->second.error_code].push_back(v.node->name);
+    if (!st.insufficient_capacity.empty()) {
+      // Nodes come grouped by compute resource: the map is looked up once per run of nodes.
+      const SlurmNode* last = nullptr;
+      const IceRecord* last_record = nullptr;
+      for (const auto& v : views_) {
+        const SlurmNode& n = *v.node;
+        if (n.is_static() || !n.is_power() || n.is_down()) continue;
+        if (!last || n.queue != last->queue || n.compute_resource != last->compute_resource) {
+          auto it = st.insufficient_capacity.find({n.queue, n.compute_resource});
+          last = &n;
+          last_record = it == st.insufficient_capacity.end() ? nullptr : &it->second;
+        }
+        if (last_record && !v.addr_set) by_code[last_record->error_code].push_back(n.name);
+      }
     }
     for (auto& [code, names] : by_code)
       add(ActionKind::kSetNodesDown, "insufficient-capacity",
@@ -492,8 +514,12 @@ class Iteration {
     ManagerState& st = plan_.next_state;
     // A compute resource with a healthy, online node proves the partition can bootstrap nodes.
     std::set<std::string> online_partitions;
+    const std::string* last_online = nullptr;  // nodes come grouped by queue: skip repeated inserts
     for (const auto& v : views_)
-      if (v.node->is_online() && healthy(v) && v.instance) online_partitions.insert(v.node->queue);
+      if (v.instance && v.node->is_online() && healthy(v) && (!last_online || *last_online != v.node->queue)) {
+        online_partitions.insert(v.node->queue);
+        last_online = &v.node->queue;
+      }
     for (auto it = st.bootstrap_failures.begin(); it != st.bootstrap_failures.end();)
       it = online_partitions.count(it->first.first) ? st.bootstrap_failures.erase(it) : std::next(it);
     for (const NodeView* v : bootstrap_failed_) {
@@ -503,8 +529,12 @@ class Iteration {
     std::map<std::string, int> per_partition;
     for (const auto& [key, count] : st.bootstrap_failures) per_partition[key.first] += count;
     std::set<std::string> with_running_job;
+    const std::string* last_running = nullptr;
     for (const auto& v : views_)
-      if (v.node->is_running_job()) with_running_job.insert(v.node->queue);
+      if (v.node->is_running_job() && (!last_running || *last_running != v.node->queue)) {
+        with_running_job.insert(v.node->queue);
+        last_running = &v.node->queue;
+      }
     for (const auto& [partition, count] : per_partition) {
       if (count < settings_.protected_failure_count || st.protected_partitions.count(partition)) continue;
       bool inactive = false;

@@ -7,7 +7,7 @@
 //   in.scontrol_partitions `scontrol show partitions --oneliner`
 //   in.describe_instances  DescribeInstances XML pages of 1,000 instances (full instance items with
 //                          network interfaces, block devices and tags, as EC2 returns them)
-//   in.instance_status     DescribeInstanceStatus XML pages of 1,000 statuses
+//   in.instance_status     the three filtered DescribeInstanceStatus replies (see below)
 //
 // Layout (the anchor's, see /work/shared/reference/anchor-clustermgtd-performance.md): four
 // partitions q1..q4, seven compute resources, 20% static nodes. The state mix is the one asked for
@@ -74,8 +74,9 @@ std::string scontrol_nodes_text(const ClusterLayout& layout);
 std::string scontrol_partitions_text(const ClusterLayout& layout);
 size_t describe_instances_page_count(const ClusterLayout& layout);
 std::string describe_instances_page(const ClusterLayout& layout, size_t page);
-// DescribeInstanceStatus without filters and IncludeAllInstances=false, which is what the daemon
-// asks for: one status per running instance, plus a few instances of other clusters.
+// The replies to the daemon's three filtered DescribeInstanceStatus calls (instance status
+// impaired, system status impaired, scheduled events), one page each: only the instances with a
+// problem, plus impaired instances of other clusters (the filters do not name the cluster).
 size_t instance_status_page_count(const ClusterLayout& layout);
 std::string instance_status_page(const ClusterLayout& layout, size_t page);
 

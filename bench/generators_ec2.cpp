@@ -176,12 +176,17 @@ void append_status(std::string& o, const std::string& id, int health) {
   o += "        </item>\n";
 }
 
-// The statuses in reply order: this cluster's running instances, then other clusters' instances.
-std::vector<std::pair<std::string, int>> statuses(const ClusterLayout& l) {
+// The replies to observe_cluster's three filtered DescribeInstanceStatus calls, in call order:
+// instance-status.status=impaired, system-status.status=impaired, event.code=<scheduled events>.
+// EC2 filters server-side and the filters do not name the cluster, so impaired instances of other
+// clusters come back too (in the first reply).
+std::vector<std::pair<std::string, int>> statuses(const ClusterLayout& l, size_t reply) {
   std::vector<std::pair<std::string, int>> s;
+  const int wanted = reply == 0 ? 2 : reply == 2 ? 1 : -1;  // no system-status impairment in the mix
   for (const auto& i : l.instances)
-    if (i.state == "running") s.emplace_back(i.id, i.health);
-  for (size_t j = 0; j < l.foreign_status_count; ++j) s.emplace_back(instance_id(9'000'000 + j), 0);
+    if (i.state == "running" && i.health == wanted) s.emplace_back(i.id, i.health);
+  if (reply == 0)
+    for (size_t j = 0; j < l.foreign_status_count; ++j) s.emplace_back(instance_id(9'000'000 + j), 2);
   return s;
 }
 
@@ -195,21 +200,17 @@ std::string describe_instances_page(const ClusterLayout& l, size_t page) {
   return instances_page(l.instances, l.resources, page);
 }
 
-size_t instance_status_page_count(const ClusterLayout& l) {
-  return std::max<size_t>(1, (statuses(l).size() + kPageSize - 1) / kPageSize);
-}
+size_t instance_status_page_count(const ClusterLayout&) { return 3; }
 
 std::string instance_status_page(const ClusterLayout& l, size_t page) {
-  auto all = statuses(l);
-  const size_t begin = page * kPageSize, end = std::min(all.size(), begin + kPageSize);
+  auto all = statuses(l, page);
   std::string o;
-  o.reserve((end - begin) * 1300 + 512);
+  o.reserve(all.size() * 1300 + 512);
   o += "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
        "<DescribeInstanceStatusResponse xmlns=\"http://ec2.amazonaws.com/doc/2016-11-15/\">\n";
   o += "    <requestId>" + hex_id("3be1508e-", page, 24) + "</requestId>\n    <instanceStatusSet>\n";
-  for (size_t i = begin; i < end; ++i) append_status(o, all[i].first, all[i].second);
+  for (const auto& [id, health] : all) append_status(o, id, health);
   o += "    </instanceStatusSet>\n";
-  if (end < all.size()) o += "    <nextToken>" + page_token("st", page) + "</nextToken>\n";
   o += "</DescribeInstanceStatusResponse>\n";
   return o;
 }

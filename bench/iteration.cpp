@@ -27,11 +27,19 @@ std::vector<slurm::PartitionInfo> parse_partitions(const std::string& text) {
 }
 
 core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const std::vector<slurm::PartitionInfo>& parts,
-                                     const std::vector<aws::Ec2Instance>& instances,
+                                     std::vector<core::CloudInstance> instances,
                                      const std::vector<aws::InstanceStatus>& statuses,
                                      const std::vector<core::QueueSpec>& queues, int64_t now) {
   // The daemon's own code, so the benchmark measures exactly what clustermgtd does.
-  return daemons::build_snapshot(std::move(nodes), parts, instances, &statuses, queues, now);
+  return daemons::build_snapshot(std::move(nodes), parts, std::move(instances), &statuses, queues, now);
+}
+
+std::vector<aws::InstanceStatus> dedupe_statuses(std::vector<aws::InstanceStatus> statuses) {
+  std::vector<aws::InstanceStatus> out;
+  std::unordered_set<std::string> seen;
+  for (auto& s : statuses)
+    if (seen.insert(s.instance_id).second) out.push_back(std::move(s));
+  return out;
 }
 
 CallCounts count_calls(const core::Plan& plan, const std::vector<core::QueueSpec>& queues, size_t instance_pages,

@@ -16,6 +16,7 @@
 #include "core/cluster_manager.h"
 #include "core/cluster_model.h"
 #include "core/plan.h"
+#include "daemons/clustermgtd.h"
 #include "scheduler/slurm/slurm_client.h"
 
 namespace ebbflow::bench {
@@ -50,10 +51,26 @@ std::vector<aws::InstanceStatus> parse_status_pages(const Pages& pages) {
 std::vector<core::SlurmNode> parse_nodes(const std::string& scontrol_output);
 std::vector<slurm::PartitionInfo> parse_partitions(const std::string& scontrol_output);
 
-// Mirrors daemons::observe_cluster (queue filter, instances without an address skipped,
-// Ec2Instance -> CloudInstance, InstanceStatus -> InstanceHealth); consumes its inputs.
+// Every DescribeInstances page parsed and converted into snapshot instances one page at a time,
+// as daemons::observe_cluster does (Ec2Api::describe_instances_by_page + append_cloud_instances).
+template <class Pages>
+std::vector<core::CloudInstance> cloud_instances_from_pages(const Pages& pages) {
+  std::vector<core::CloudInstance> all;
+  for (size_t p = 0; p < pages.size(); ++p) {
+    std::string token;
+    auto page = aws::parse_describe_instances(pages[p], &token);
+    if (!page.ok()) throw std::runtime_error("DescribeInstances page " + std::to_string(p) + ": " + page.error().describe());
+    daemons::append_cloud_instances(std::move(*page), all);
+  }
+  return all;
+}
+
+// The three filtered DescribeInstanceStatus replies of observe_cluster, deduplicated by id.
+std::vector<aws::InstanceStatus> dedupe_statuses(std::vector<aws::InstanceStatus> statuses);
+
+// Mirrors daemons::observe_cluster after the reads (daemons::build_snapshot); consumes its inputs.
 core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const std::vector<slurm::PartitionInfo>& parts,
-                                     const std::vector<aws::Ec2Instance>& instances,
+                                     std::vector<core::CloudInstance> instances,
                                      const std::vector<aws::InstanceStatus>& statuses,
                                      const std::vector<core::QueueSpec>& queues, int64_t now);
 
@@ -71,15 +88,17 @@ struct CallCounts {
 CallCounts count_calls(const core::Plan& plan, const std::vector<core::QueueSpec>& queues, size_t instance_pages,
                        size_t status_pages);
 
-// The whole iteration over in-memory (or on-demand) inputs.
+// The whole iteration over in-memory (or on-demand) inputs, cloud replies included: parse
+// `scontrol show nodes`/`show partitions`, parse and convert every DescribeInstances page, parse
+// the DescribeInstanceStatus replies, build the snapshot, decide.
 template <class Pages>
 core::Plan run_iteration(const std::string& nodes_text, const std::string& partitions_text, const Pages& instance_pages,
                          const Pages& status_pages, const core::ManagerSettings& settings, int64_t now) {
   auto nodes = parse_nodes(nodes_text);
   auto parts = parse_partitions(partitions_text);
-  auto instances = parse_instance_pages(instance_pages);
-  auto statuses = parse_status_pages(status_pages);
-  auto snap = build_snapshot(std::move(nodes), parts, instances, statuses, settings.queues, now);
+  auto instances = cloud_instances_from_pages(instance_pages);
+  auto statuses = dedupe_statuses(parse_status_pages(status_pages));
+  auto snap = build_snapshot(std::move(nodes), parts, std::move(instances), statuses, settings.queues, now);
   return core::decide_iteration(snap, core::ManagerState{}, settings);
 }
 

@@ -5,7 +5,8 @@
 // A child process generates the inputs and writes them to a temporary directory, so none of the
 // generator's memory is counted. The parent then does what the daemon holds in memory during an
 // iteration: the whole `scontrol show nodes` output (captured stdout), one EC2 reply page at a
-// time (as the HTTP client returns it), the parsed lists, the snapshot and the plan. It prints
+// time (as the HTTP client returns it) converted into the snapshot's instances before the next
+// page is read (as observe_cluster does), the snapshot and the plan. It prints
 // its ru_maxrss before and after, and the time the iteration took (including reading the page
 // files, so it is a little higher than the benchmark's figure), as JSON on stdout.
 #include <malloc.h>
@@ -79,6 +80,7 @@ int main(int argc, char** argv) {
   }
   size_t di = 0, st = 0;
   std::istringstream(read_all(dir / "counts")) >> di >> st;
+  daemons::tune_allocator_for_iterations();  // as clustermgtd does at start
   const core::ManagerSettings settings = bench::generated_settings(nodes);  // no node table
   const double before = max_rss_mb();
 
@@ -104,11 +106,13 @@ int main(int argc, char** argv) {
     auto parts = bench::parse_partitions(read_all(dir / "partitions.txt"));
     core::ClusterSnapshot snap;
     {
-      auto instances = bench::parse_instance_pages(FilePages{dir, "di-", di});
+      // One page text and its parsed instances alive at a time, converted as they arrive
+      // (Ec2Api::describe_instances_by_page + daemons::append_cloud_instances).
+      auto instances = bench::cloud_instances_from_pages(FilePages{dir, "di-", di});
       step("instances_parsed");
-      auto statuses = bench::parse_status_pages(FilePages{dir, "st-", st});
+      auto statuses = bench::dedupe_statuses(bench::parse_status_pages(FilePages{dir, "st-", st}));
       step("statuses_parsed");
-      snap = bench::build_snapshot(std::move(nodes), parts, instances, statuses, settings.queues, bench::kNow);
+      snap = bench::build_snapshot(std::move(nodes), parts, std::move(instances), statuses, settings.queues, bench::kNow);
       step("snapshot_built");
     }
     plan = core::decide_iteration(snap, core::ManagerState{}, settings);

@@ -33,27 +33,26 @@ void add_tags(QueryForm& form, const std::string& prefix, const Tags& tags) {
 }
 
 // Runs a paginated Describe* action: MaxResults only when no ids are given (EC2 rejects the
-// pair), then NextToken until the last page.
+// pair), then NextToken until the last page. Each parsed page goes to `on_page` before the
+// next one is requested.
 template <class T, class Parse>
-Result<std::vector<T>> paginate(const QueryForm& base, bool page_sized,
-                                const std::function<Result<std::string>(const std::string&)>& call, Parse parse) {
-  std::vector<T> all;
+Status paginate_pages(const QueryForm& base, bool page_sized,
+                      const std::function<Result<std::string>(const std::string&)>& call, Parse parse,
+                      const std::function<Status(std::vector<T>&&)>& on_page) {
   std::string token;
   std::set<std::string> seen_tokens;
   for (int page = 0; page < kMaxPages; ++page) {
     QueryForm form = base;
     if (page_sized) form.add("MaxResults", kPageSize);
     if (!token.empty()) form.add("NextToken", token);
-    auto body = call(form.encode());
-    if (!body.ok()) return body.error();
-    auto items = parse(*body, &token);
+    auto items = [&]() -> Result<std::vector<T>> {
+      auto body = call(form.encode());  // the reply text lives only while its page is parsed
+      if (!body.ok()) return body.error();
+      return parse(*body, &token);
+    }();
     if (!items.ok()) return items.error();
-    if (all.empty()) {
-      all = std::move(*items);
-    } else {
-      all.insert(all.end(), std::make_move_iterator(items->begin()), std::make_move_iterator(items->end()));
-    }
-    if (token.empty()) return all;
+    if (Status st = on_page(std::move(*items)); !st.ok()) return st;
+    if (token.empty()) return {};
     if (!seen_tokens.insert(token).second)
       return make_error(ErrorKind::kRetry, "MalformedResponse", "EC2 returned the same NextToken twice: " + token);
   }
@@ -102,6 +101,23 @@ QueryForm create_fleet_form(const CreateFleetRequest& req) {
   return form;
 }
 
+// The same, concatenating the pages.
+template <class T, class Parse>
+Result<std::vector<T>> paginate(const QueryForm& base, bool page_sized,
+                                const std::function<Result<std::string>(const std::string&)>& call, Parse parse) {
+  std::vector<T> all;
+  Status st = paginate_pages<T>(base, page_sized, call, parse, [&](std::vector<T>&& items) -> Status {
+    if (all.empty()) {
+      all = std::move(items);
+    } else {
+      all.insert(all.end(), std::make_move_iterator(items.begin()), std::make_move_iterator(items.end()));
+    }
+    return {};
+  });
+  if (!st.ok()) return st.error();
+  return all;
+}
+
 }  // namespace
 
 std::vector<std::string> CreateFleetResult::instance_ids() const {
@@ -125,6 +141,12 @@ Ec2Client::Ec2Client(ClientConfig config, std::unique_ptr<HttpClient> http, AwsC
           [](const HttpResponse& r) { return parse_ec2_error(r.status, r.body); }, std::move(hooks))) {}
 
 Ec2Client::~Ec2Client() = default;
+
+Status Ec2Api::describe_instances_by_page(const std::vector<Filter>& filters, const InstancePageSink& on_page) {
+  auto all = describe_instances(filters);
+  if (!all.ok()) return all.error();
+  return on_page(std::move(*all));
+}
 
 Result<std::string> Ec2Client::call(const std::string& form_body) {
   auto resp = client_->call("POST", "/", "application/x-www-form-urlencoded; charset=utf-8", form_body);
@@ -170,6 +192,13 @@ Result<std::vector<Ec2Instance>> Ec2Client::describe_instances(const std::vector
   form.add_list("InstanceId", ids);
   return paginate<Ec2Instance>(form, ids.empty(), [this](const std::string& b) { return call(b); },
                                parse_describe_instances);
+}
+
+Status Ec2Client::describe_instances_by_page(const std::vector<Filter>& filters, const InstancePageSink& on_page) {
+  QueryForm form("DescribeInstances", kVersion);
+  add_filters(form, filters);
+  return paginate_pages<Ec2Instance>(form, true, [this](const std::string& b) { return call(b); },
+                                     parse_describe_instances, on_page);
 }
 
 Result<std::vector<InstanceStatus>> Ec2Client::describe_instance_status(const std::vector<Filter>& filters,

@@ -1,6 +1,8 @@
 #include "core/cluster_manager.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -11,14 +13,93 @@ namespace {
 struct NodeView {
   const SlurmNode* node = nullptr;
   const CloudInstance* instance = nullptr;
+  bool addr_set = false;         // node->is_nodeaddr_set(), computed once (a string comparison)
   bool backing_valid = true;     // false: NodeAddr points at an instance that is gone
   bool partition_inactive = false;
   bool failing_health = false;
-  std::string health_rule;       // "ec2_health_check" | "scheduled_events_check"
+  const char* health_rule = "";  // "ec2_health_check" | "scheduled_events_check"
   bool being_replaced = false;   // static node inside its replacement grace window
   bool replacement_timed_out = false;
   bool handled = false;          // already acted on this iteration (power-saving clean-up)
 };
+
+// "10.1.2.3" -> 0x0a010203 when the text is canonical dotted-decimal IPv4 (four parts, 0-255, no
+// leading zeros, nothing else), so that two addresses are equal exactly when their numbers are.
+std::optional<uint32_t> canonical_ipv4(std::string_view s) {
+  if (s.size() < 7 || s.size() > 15) return std::nullopt;
+  uint32_t out = 0;
+  size_t i = 0;
+  for (int part = 0; part < 4; ++part) {
+    if (part > 0) {
+      if (i >= s.size() || s[i] != '.') return std::nullopt;
+      ++i;
+    }
+    size_t start = i;
+    uint32_t v = 0;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9' && i - start < 3) v = v * 10 + static_cast<uint32_t>(s[i++] - '0');
+    if (i == start || v > 255 || (s[start] == '0' && i - start > 1)) return std::nullopt;
+    out = (out << 8) | v;
+  }
+  if (i != s.size()) return std::nullopt;
+  return out;
+}
+
+// Sorts (key << 32 | payload) entries by key, keeping the order of equal keys (LSD radix sort,
+// four 8-bit passes over the key). Sequential passes: at 100k nodes a hash table's random probes
+// cost a cache and TLB miss each, which under nested paging was most of decide_iteration.
+void radix_sort_by_key(std::vector<uint64_t>& v) {
+  std::vector<uint64_t> tmp(v.size());
+  for (int shift = 32; shift < 64; shift += 8) {
+    size_t count[257] = {};
+    for (uint64_t x : v) ++count[((x >> shift) & 0xff) + 1];
+    for (int b = 0; b < 256; ++b) count[b + 1] += count[b];
+    for (uint64_t x : v) tmp[count[(x >> shift) & 0xff]++] = x;
+    v.swap(tmp);
+  }
+}
+
+// The instance backing each node, matched by address: NodeAddr equals any private IP of the
+// instance; when instances share an address the later one wins (as a map assignment would).
+// Canonical IPv4 addresses (nearly all) are matched as 32-bit numbers by sorting both sides and
+// merging; anything else (names, IPv6) through a small string map.
+std::vector<const CloudInstance*> match_instances(const std::vector<SlurmNode>& nodes,
+                                                  const std::vector<bool>& addr_set,
+                                                  const std::vector<CloudInstance>& instances) {
+  std::vector<const CloudInstance*> out(nodes.size(), nullptr);
+  std::vector<uint64_t> inst_keys, node_keys;
+  inst_keys.reserve(instances.size() + instances.size() / 4);
+  std::unordered_map<std::string_view, uint32_t> other;
+  auto add = [&](std::string_view addr, uint32_t i) {
+    if (auto key = canonical_ipv4(addr)) inst_keys.push_back(uint64_t{*key} << 32 | i);
+    else other[addr] = i;
+  };
+  constexpr size_t kAhead = 16;  // each instance's IP list is its own heap block: fetch ahead
+  for (size_t i = 0; i < instances.size(); ++i) {
+    if (i + kAhead < instances.size()) __builtin_prefetch(instances[i + kAhead].all_private_ips.data());
+    add(instances[i].private_ip, static_cast<uint32_t>(i));
+    for (const auto& ip : instances[i].all_private_ips) add(ip, static_cast<uint32_t>(i));
+  }
+  node_keys.reserve(nodes.size());
+  for (size_t n = 0; n < nodes.size(); ++n) {
+    if (!addr_set[n]) continue;
+    if (auto key = canonical_ipv4(nodes[n].addr)) {
+      node_keys.push_back(uint64_t{*key} << 32 | n);
+    } else if (auto it = other.find(nodes[n].addr); it != other.end()) {
+      out[n] = &instances[it->second];
+    }
+  }
+  radix_sort_by_key(inst_keys);
+  radix_sort_by_key(node_keys);
+  size_t i = 0;
+  for (uint64_t nk : node_keys) {
+    const uint64_t key = nk >> 32;
+    while (i < inst_keys.size() && (inst_keys[i] >> 32) < key) ++i;
+    size_t last = i;  // the last entry of the run of equal keys
+    while (last < inst_keys.size() && (inst_keys[last] >> 32) == key) ++last;
+    if (last > i) out[nk & 0xffffffffu] = &instances[inst_keys[last - 1] & 0xffffffffu];
+  }
+  return out;
+}
 
 class Iteration {
  public:
@@ -108,30 +189,41 @@ class Iteration {
 
   // --- matching nodes and instances ---------------------------------------------------------
   void index() {
-    std::unordered_map<std::string_view, const CloudInstance*> by_ip;
-    by_ip.reserve(snap_.instances.size() * 2);
-    for (const auto& inst : snap_.instances) {
-      by_ip[inst.private_ip] = &inst;
-      for (const auto& ip : inst.all_private_ips) by_ip[ip] = &inst;
+    // NodeAddr != NodeName, once per node (for a node without address both are heap strings).
+    std::vector<bool> addr_set(snap_.nodes.size());
+    for (size_t k = 0; k < snap_.nodes.size(); ++k) {
+      if (k + 8 < snap_.nodes.size()) {  // the comparison reads both heap strings: fetch ahead
+        __builtin_prefetch(snap_.nodes[k + 8].name.data());
+        __builtin_prefetch(snap_.nodes[k + 8].addr.data());
+      }
+      addr_set[k] = snap_.nodes[k].is_nodeaddr_set();
     }
+    const std::vector<const CloudInstance*> backing = match_instances(snap_.nodes, addr_set, snap_.instances);
+    // Read in instance order, so that matching a node need not visit its instance.
+    std::vector<bool> stopped(snap_.instances.size());
+    for (size_t i = 0; i < snap_.instances.size(); ++i)
+      stopped[i] = snap_.instances[i].state == "stopping" || snap_.instances[i].state == "stopped";
     std::unordered_set<std::string_view> inactive;
     for (const auto& p : snap_.partitions)
       if (p.state == "INACTIVE") inactive.insert(p.name);
 
     ManagerState& st = plan_.next_state;
+    matched_.assign(snap_.instances.size(), false);
     views_.reserve(snap_.nodes.size());
-    for (const auto& n : snap_.nodes) {
+    for (size_t k = 0; k < snap_.nodes.size(); ++k) {
+      const SlurmNode& n = snap_.nodes[k];
       NodeView v;
       v.node = &n;
+      v.addr_set = addr_set[k];
       v.partition_inactive = !started_ && inactive.count(n.queue) > 0;
-      if (n.is_nodeaddr_set()) {
-        auto it = by_ip.find(n.addr);
-        if (it != by_ip.end()) {
-          v.instance = it->second;
-          matched_.insert(it->second);
-          st.missing_instance.erase(n.name);
+      if (addr_set[k]) {
+        if (const CloudInstance* found = backing[k]) {
+          const size_t index = static_cast<size_t>(found - snap_.instances.data());
+          v.instance = found;
+          matched_[index] = true;
+          if (!st.missing_instance.empty()) st.missing_instance.erase(n.name);
           // A stopped instance cannot run jobs (reference 13, #2117): the node has no usable backing.
-          if (v.instance->state == "stopping" || v.instance->state == "stopped") {
+          if (stopped[index]) {
             v.backing_valid = false;
             note("stopped-instance", n.name, "instance " + v.instance->id + " is " + v.instance->state);
           }
@@ -149,7 +241,7 @@ class Iteration {
                  "no instance has address " + n.addr + " (seen missing " + std::to_string(entry.second) + " time(s))");
           }
         }
-      } else {
+      } else if (!st.missing_instance.empty()) {
         st.missing_instance.erase(n.name);
       }
       views_.push_back(v);
@@ -171,8 +263,8 @@ class Iteration {
       if (!v.partition_inactive) continue;
       const SlurmNode& n = *v.node;
       if (v.instance) ids.push_back(v.instance->id);
-      bool needs_reset = n.is_static() ? n.is_nodeaddr_set()
-                                       : (n.is_nodeaddr_set() || !(n.is_power() || n.is_powering_down() || n.is_down()));
+      bool needs_reset = n.is_static() ? v.addr_set
+                                       : (v.addr_set || !(n.is_power() || n.is_powering_down() || n.is_down()));
       if (needs_reset) reset.push_back(n.name);
     }
     add(ActionKind::kTerminateInstances, "inactive-partition", reasons::kInactivePartition, {}, ids);
@@ -184,12 +276,20 @@ class Iteration {
     if (!snap_.health || (settings_.disable_ec2_health_check && settings_.disable_scheduled_event_health_check)) return;
     std::unordered_map<std::string_view, const InstanceHealth*> by_id;
     for (const auto& h : *snap_.health) by_id.emplace(h.instance_id, &h);
+    if (by_id.empty()) return;
+    // The instances are walked in order (not through each node: a cache miss per node at 100k).
+    std::vector<const InstanceHealth*> health_of(snap_.instances.size(), nullptr);
+    for (size_t i = 0; i < snap_.instances.size(); ++i) {
+      if (i + 16 < snap_.instances.size()) __builtin_prefetch(snap_.instances[i + 16].id.data());
+      auto it = by_id.find(snap_.instances[i].id);
+      if (it != by_id.end()) health_of[i] = it->second;
+    }
     std::vector<std::string> drain_ec2, drain_event;
     for (auto& v : views_) {
       if (v.partition_inactive || !v.instance) continue;
-      auto it = by_id.find(v.instance->id);
-      if (it == by_id.end()) continue;
-      const InstanceHealth& h = *it->second;
+      const InstanceHealth* found = health_of[static_cast<size_t>(v.instance - snap_.instances.data())];
+      if (!found) continue;
+      const InstanceHealth& h = *found;
       const int64_t timeout = settings_.health_check_timeout;
       bool ec2_failed = !settings_.disable_ec2_health_check &&
                         ((h.instance_impaired && snap_.now - h.instance_impaired_since >= timeout) ||
@@ -265,7 +365,8 @@ class Iteration {
     std::vector<std::string> reset, ids;
     for (auto& v : views_) {
       if (v.partition_inactive || v.being_replaced) continue;
-      if (!v.node->is_powering_down_with_nodeaddr()) continue;
+      // SlurmNode::is_powering_down_with_nodeaddr(), with the address comparison done once.
+      if (!((v.node->is_power() || v.node->is_powering_down()) && v.addr_set)) continue;
       reset.push_back(v.node->name);
       if (v.instance) ids.push_back(v.instance->id);
       v.handled = true;
@@ -286,17 +387,17 @@ class Iteration {
 
   std::string unhealthy_why(const NodeView& v) const {
     const SlurmNode& n = *v.node;
-    if (n.is_static() && !n.is_nodeaddr_set()) return "static node has no instance";
+    if (n.is_static() && !v.addr_set) return "static node has no instance";
     if (!v.backing_valid) return "instance at " + n.addr + " is gone";
     if (v.replacement_timed_out) return "replacement did not come up within node_replacement_timeout";
-    if (v.failing_health && !n.has_job()) return "instance failing " + v.health_rule;
+    if (v.failing_health && !n.has_job()) return std::string("instance failing ").append(v.health_rule);
     return "Slurm state " + n.state_string + (n.reason.empty() ? "" : " (" + n.reason + ")");
   }
 
   bool healthy(const NodeView& v) const {
     const SlurmNode& n = *v.node;
     if (!v.backing_valid) return false;
-    if (n.is_static() && !n.is_nodeaddr_set()) return false;
+    if (n.is_static() && !v.addr_set) return false;
     if (v.replacement_timed_out) return false;
     // An idle node failing cloud health checks, or one still booting, is replaced directly.
     if (v.failing_health && (!n.has_job() || n.is_powering_up())) return false;
@@ -310,7 +411,7 @@ class Iteration {
       return (in_set && !v.backing_valid) || v.replacement_timed_out || (v.failing_health && in_set);
     }
     return ((n.is_configuring_job() || n.is_powering_up_idle()) && !v.backing_valid) ||
-           (n.is_resume_failed() && n.is_nodeaddr_set()) || (v.failing_health && n.is_powering_up()) ||
+           (n.is_resume_failed() && v.addr_set) || (v.failing_health && n.is_powering_up()) ||
            (n.has(kInvalidReg) && !n.has(kPowerDown) && !n.is_powering_down());
   }
 
@@ -387,11 +488,20 @@ class Iteration {
     // While disabled, the compute resource's power-saved nodes are set DOWN so Slurm schedules
     // elsewhere (other compute resources or queues).
     std::map<std::string, std::vector<std::string>> by_code;
-    for (const auto& v : views_) {
-      auto it = st.insufficient_capacity.find({v.node->queue, v.node->compute_resource});
-      if (it == st.insufficient_capacity.end() || v.node->is_static()) continue;
-      if (v.node->is_power() && !v.node->is_nodeaddr_set() && !v.node->is_down())
-        by_code[it->second.error_code].push_back(v.node->name);
+    if (!st.insufficient_capacity.empty()) {
+      // Nodes come grouped by compute resource: the map is looked up once per run of nodes.
+      const SlurmNode* last = nullptr;
+      const IceRecord* last_record = nullptr;
+      for (const auto& v : views_) {
+        const SlurmNode& n = *v.node;
+        if (n.is_static() || !n.is_power() || n.is_down()) continue;
+        if (!last || n.queue != last->queue || n.compute_resource != last->compute_resource) {
+          auto it = st.insufficient_capacity.find({n.queue, n.compute_resource});
+          last = &n;
+          last_record = it == st.insufficient_capacity.end() ? nullptr : &it->second;
+        }
+        if (last_record && !v.addr_set) by_code[last_record->error_code].push_back(n.name);
+      }
     }
     for (auto& [code, names] : by_code)
       add(ActionKind::kSetNodesDown, "insufficient-capacity",
@@ -404,8 +514,12 @@ class Iteration {
     ManagerState& st = plan_.next_state;
     // A compute resource with a healthy, online node proves the partition can bootstrap nodes.
     std::set<std::string> online_partitions;
+    const std::string* last_online = nullptr;  // nodes come grouped by queue: skip repeated inserts
     for (const auto& v : views_)
-      if (v.node->is_online() && healthy(v) && v.instance) online_partitions.insert(v.node->queue);
+      if (v.instance && v.node->is_online() && healthy(v) && (!last_online || *last_online != v.node->queue)) {
+        online_partitions.insert(v.node->queue);
+        last_online = &v.node->queue;
+      }
     for (auto it = st.bootstrap_failures.begin(); it != st.bootstrap_failures.end();)
       it = online_partitions.count(it->first.first) ? st.bootstrap_failures.erase(it) : std::next(it);
     for (const NodeView* v : bootstrap_failed_) {
@@ -415,8 +529,12 @@ class Iteration {
     std::map<std::string, int> per_partition;
     for (const auto& [key, count] : st.bootstrap_failures) per_partition[key.first] += count;
     std::set<std::string> with_running_job;
+    const std::string* last_running = nullptr;
     for (const auto& v : views_)
-      if (v.node->is_running_job()) with_running_job.insert(v.node->queue);
+      if (v.node->is_running_job() && (!last_running || *last_running != v.node->queue)) {
+        with_running_job.insert(v.node->queue);
+        last_running = &v.node->queue;
+      }
     for (const auto& [partition, count] : per_partition) {
       if (count < settings_.protected_failure_count || st.protected_partitions.count(partition)) continue;
       bool inactive = false;
@@ -441,7 +559,7 @@ class Iteration {
   void terminate_orphans() {
     std::vector<std::string> ids;
     for (const auto& inst : snap_.instances) {
-      if (matched_.count(&inst)) continue;
+      if (matched_[static_cast<size_t>(&inst - snap_.instances.data())]) continue;
       if (snap_.now - inst.launch_time < settings_.orphaned_instance_timeout) continue;
       ids.push_back(inst.id);
       note("orphaned-instance", inst.node_name_tag, "instance " + inst.id + " has no Slurm node");
@@ -453,7 +571,7 @@ class Iteration {
   const ManagerSettings& settings_;
   Plan plan_;
   std::vector<NodeView> views_;
-  std::unordered_set<const CloudInstance*> matched_;  // instances backing some node
+  std::vector<bool> matched_;  // by index in snap_.instances: the instance backs some node
   std::vector<const NodeView*> bootstrap_failed_;
   std::map<QueueCr, std::vector<const NodeView*>> ice_nodes_;
   bool started_ = false;

@@ -99,7 +99,8 @@ struct SlurmNode {
   // Resume failed / ResumeTimeout: DOWN + POWERED_DOWN (with or without NOT_RESPONDING).
   bool is_resume_failed() const { return has(kDown) && has(kPoweredDown); }
   bool is_powering_up_idle() const { return has(kIdle) && is_powering_up(); }
-  bool is_powering_down_with_nodeaddr() const { return is_nodeaddr_set() && (is_power() || is_powering_down()); }
+  // Flags first: is_nodeaddr_set() compares two strings (heap data for a node without address).
+  bool is_powering_down_with_nodeaddr() const { return (is_power() || is_powering_down()) && is_nodeaddr_set(); }
   // "(Code:InsufficientInstanceCapacity)Failure when ..." -> "InsufficientInstanceCapacity".
   std::string error_code() const;
   bool is_ice() const;

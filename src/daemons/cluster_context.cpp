@@ -208,4 +208,19 @@ core::CloudInstance to_cloud_instance(const aws::Ec2Instance& i) {
   return c;
 }
 
+core::CloudInstance to_cloud_instance(aws::Ec2Instance&& i) {
+  core::CloudInstance c;
+  c.id = std::move(i.instance_id);
+  c.private_ip = std::move(i.private_ip);
+  c.all_private_ips = std::move(i.all_private_ips);
+  c.hostname = std::move(i.private_dns_name);
+  c.instance_type = std::move(i.instance_type);
+  c.state = std::move(i.state);
+  c.launch_time = i.launch_time;
+  static const std::string kNodeNameKey = kTagNodeName;  // no temporary key string per instance
+  auto it = i.tags.find(kNodeNameKey);
+  if (it != i.tags.end()) c.node_name_tag = std::move(it->second);
+  return c;
+}
+
 }  // namespace ebbflow::daemons

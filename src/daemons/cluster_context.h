@@ -88,6 +88,7 @@ std::string launch_template_name(const std::string& cluster, const std::string& 
 // The filters that select this cluster's live compute instances.
 std::vector<aws::Filter> compute_instance_filters(const std::string& cluster);
 core::CloudInstance to_cloud_instance(const aws::Ec2Instance& i);
+core::CloudInstance to_cloud_instance(aws::Ec2Instance&& i);  // moves the strings
 
 int64_t unix_now();
 // Writes `content` to `path` atomically (temp file + rename) with the given mode.

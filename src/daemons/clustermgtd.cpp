@@ -1,8 +1,10 @@
 #include "daemons/clustermgtd.h"
 
+#include <malloc.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -55,25 +57,30 @@ Result<int64_t> read_heartbeat(const std::string& path) {
   }
 }
 
+void append_cloud_instances(std::vector<aws::Ec2Instance>&& page, std::vector<core::CloudInstance>& out) {
+  // No reserve(size + page): growing to the exact size on every page moves the whole list each
+  // time (quadratic over 83 pages at 100k nodes); push_back's doubling is amortised.
+  for (auto& i : page)
+    if (!i.private_ip.empty()) out.push_back(to_cloud_instance(std::move(i)));
+}
+
 core::ClusterSnapshot build_snapshot(std::vector<core::SlurmNode> nodes, const std::vector<slurm::PartitionInfo>& parts,
-                                     const std::vector<aws::Ec2Instance>& instances,
+                                     std::vector<core::CloudInstance> instances,
                                      const std::vector<aws::InstanceStatus>* statuses,
                                      const std::vector<core::QueueSpec>& queues, int64_t now) {
   core::ClusterSnapshot snap;
   snap.now = now;
-  std::unordered_set<std::string> names;
-  for (const auto& q : queues) names.insert(q.name);
-  snap.nodes.reserve(nodes.size());
-  for (auto& n : nodes)
-    if (names.count(n.queue)) snap.nodes.push_back(std::move(n));
+  auto managed = [&](const std::string& name) {
+    for (const auto& q : queues)  // a handful of queues: a linear scan beats hashing every node's queue
+      if (q.name == name) return true;
+    return false;
+  };
+  nodes.erase(std::remove_if(nodes.begin(), nodes.end(), [&](const core::SlurmNode& n) { return !managed(n.queue); }),
+              nodes.end());
+  snap.nodes = std::move(nodes);
   for (const auto& p : parts)
-    if (names.count(p.name)) snap.partitions.push_back({p.name, p.state});
-  snap.instances.reserve(instances.size());
-  for (const auto& i : instances) {
-    // Instances without an address yet cannot be matched: skip (reference 6.3 step 4.3).
-    if (i.private_ip.empty()) continue;
-    snap.instances.push_back(to_cloud_instance(i));
-  }
+    if (managed(p.name)) snap.partitions.push_back({p.name, p.state});
+  snap.instances = std::move(instances);
   if (statuses) {
     std::vector<core::InstanceHealth> health;
     health.reserve(statuses->size());
@@ -89,8 +96,15 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
   if (!nodes.ok()) return nodes.error();
   auto parts = slurm.show_partitions();
   if (!parts.ok()) return parts.error();
-  auto instances = ec2.describe_instances(compute_instance_filters(ctx.runtime.name));
-  if (!instances.ok()) return instances.error();
+  // Each page is converted as it arrives: the full Ec2Instance list (tags and all) of a large
+  // cluster is never held at once.
+  std::vector<core::CloudInstance> instances;
+  Status listed = ec2.describe_instances_by_page(compute_instance_filters(ctx.runtime.name),
+                                                 [&](std::vector<aws::Ec2Instance>&& page) -> Status {
+                                                   append_cloud_instances(std::move(page), instances);
+                                                   return {};
+                                                 });
+  if (!listed.ok()) return listed.error();
   // Health is best effort: a failed read disables health checks for this iteration only.
   // Three filtered reads (as the original does) return only the instances with a problem,
   // instead of a status page for every running instance.
@@ -110,7 +124,7 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
     for (auto& s : *page)
       if (seen.insert(s.instance_id).second) statuses.push_back(std::move(s));
   }
-  return build_snapshot(std::move(*nodes), *parts, *instances, health_ok ? &statuses : nullptr, queue_specs(ctx.config),
+  return build_snapshot(std::move(*nodes), *parts, std::move(instances), health_ok ? &statuses : nullptr, queue_specs(ctx.config),
                         now);
 }
 
@@ -273,7 +287,14 @@ Status Clustermgtd::execute(const core::Action& a, int64_t now, core::ManagerSta
   return slurm_.update_nodes(u, static_cast<size_t>(std::max(1, cm.update_node_batch_size)));
 }
 
+void tune_allocator_for_iterations() {
+  mallopt(M_MMAP_MAX, 0);                 // every block from the heap, reused across iterations
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);     // never give the heap top back between iterations
+  mallopt(M_TOP_PAD, 64 << 20);           // grow the heap in 64 MB steps (fewer brk calls)
+}
+
 int run_clustermgtd_loop(const std::string& cluster_root, bool once) {
+  tune_allocator_for_iterations();
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
   auto ctx = load_cluster(cluster_root);

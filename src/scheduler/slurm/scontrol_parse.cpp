@@ -21,6 +21,17 @@ Error parse_error(std::string message) {
   return make_error(ErrorKind::kInvalidInput, "ParseError", std::move(message));
 }
 
+// `s` equals / starts with a string literal. The length is a constant, so the compiler compares
+// the bytes inline instead of calling memcmp (13% of the 100k parse went to memcmp calls).
+template <size_t N>
+bool equals(std::string_view s, const char (&lit)[N]) {
+  return s.size() == N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+template <size_t N>
+bool starts_with(std::string_view s, const char (&lit)[N]) {
+  return s.size() >= N - 1 && std::memcmp(s.data(), lit, N - 1) == 0;
+}
+
 bool to_int(std::string_view s, int64_t& v) {
   if (s.empty()) return false;
   v = 0;
@@ -72,7 +83,7 @@ void split_partitions(std::string_view value, std::vector<std::string>& out) {
 // not read (Slurm 22.05-24.x), or free text (OS, Comment, Extra) whose words may look like
 // "Key=Value". Skipping them whole is safer, and cheaper than tokenising them.
 bool is_skipped_line(std::string_view rest) {
-  auto starts = [&](std::string_view key) { return rest.size() >= key.size() && rest.compare(0, key.size(), key) == 0; };
+  auto starts = [&](const auto& key) { return starts_with(rest, key); };
   switch (rest.empty() ? '\0' : rest[0]) {
     case 'A': return starts("AvailableFeatures=") || starts("ActiveFeatures=") || starts("AllocTRES=");
     case 'C':
@@ -98,37 +109,37 @@ struct NodeBuilder {
   void set(std::string_view key, std::string_view value) {
     switch (key.size()) {
       case 5:
-        if (key == "State") {
+        if (equals(key, "State")) {
           target->state_string.assign(value);
           target->flags = core::parse_node_state(value);
           has_state = true;
         }
         break;
       case 6:
-        if (key == "Reason") target->reason.assign(value);
+        if (equals(key, "Reason")) target->reason.assign(value);
         break;
       case 8:
-        if (key == "NodeAddr") {
+        if (equals(key, "NodeAddr")) {
           target->addr.assign(value);
           has_addr = !value.empty();  // "NodeAddr=" is no address: falls back to the name
         }
         break;
       case 10:
-        if (key == "Partitions") split_partitions(value, target->partitions);
+        if (equals(key, "Partitions")) split_partitions(value, target->partitions);
         break;
       case 12:
-        if (key == "NodeHostName") {
+        if (equals(key, "NodeHostName")) {
           target->hostname.assign(value);
           has_hostname = !value.empty();
-        } else if (key == "LastBusyTime") {
+        } else if (equals(key, "LastBusyTime")) {
           target->last_busy_time = parse_time(value);
         }
         break;
       case 15:
-        if (key == "SlurmdStartTime") {
+        if (equals(key, "SlurmdStartTime")) {
           target->slurmd_start_time = parse_time(value);
-        } else if (key == "ReservationName") {
-          target->reservation = (value == "(null)" || value == "None") ? std::string() : std::string(value);
+        } else if (equals(key, "ReservationName")) {
+          target->reservation = (equals(value, "(null)") || equals(value, "None")) ? std::string() : std::string(value);
         }
         break;
       default:
@@ -161,7 +172,7 @@ void scan_line(std::string_view line, bool indented, NodeBuilder& b) {
     const char* eq = static_cast<const char*>(memchr(p, '=', static_cast<size_t>(tok_end - p)));
     if (eq) {
       std::string_view key(p, static_cast<size_t>(eq - p));
-      if (key == "Reason") return set_reason(eq + 1, end, b);  // last on a --oneliner line too
+      if (equals(key, "Reason")) return set_reason(eq + 1, end, b);  // last on a --oneliner line too
       b.set(key, std::string_view(eq + 1, static_cast<size_t>(tok_end - eq - 1)));
     }
     p = tok_end;
@@ -207,7 +218,7 @@ Result<std::vector<core::SlurmNode>> parse_scontrol_nodes(const std::string& out
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     p = nl ? nl + 1 : end;
     if (line.empty()) continue;
-    if (line.compare(0, kNodeName.size(), kNodeName) == 0) {
+    if (starts_with(line, "NodeName=")) {
       Status st = finish();
       if (!st.ok()) return st.error();
       b = NodeBuilder{};
@@ -262,7 +273,7 @@ Result<std::vector<PartitionInfo>> parse_scontrol_partitions(const std::string& 
       std::string_view key = tok.substr(0, eq), value = tok.substr(eq + 1);
       if (key == "PartitionName") {
         info.name.assign(value);
-      } else if (key == "State") {
+      } else if (equals(key, "State")) {
         info.state.assign(value);
         has_state = true;
       } else if (key == "Nodes") {

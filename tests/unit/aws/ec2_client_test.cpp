@@ -61,6 +61,45 @@ TEST(Ec2Client, DescribeInstancesFollowsNextToken) {
             std::string::npos);
 }
 
+TEST(Ec2Client, DescribeInstancesByPageHandsOverEachPageBeforeTheNextRequest) {
+  Ec2Harness h;
+  h.http->replies.push_back(reply(200, fixture("describe_instances_page1.xml")));
+  h.http->replies.push_back(reply(200, fixture("describe_instances_page2.xml")));
+  std::vector<size_t> page_sizes, requests_seen;
+  std::vector<std::string> ids;
+  Status st = h.ec2->describe_instances_by_page({{"tag:parallelcluster:cluster-name", {"demo"}}},
+                                                [&](std::vector<Ec2Instance>&& page) -> Status {
+                                                  page_sizes.push_back(page.size());
+                                                  requests_seen.push_back(h.http->requests.size());
+                                                  for (auto& i : page) ids.push_back(i.instance_id);
+                                                  return {};
+                                                });
+  ASSERT_TRUE(st.ok()) << st.error().describe();
+  auto all = Ec2Harness();
+  all.http->replies.push_back(reply(200, fixture("describe_instances_page1.xml")));
+  all.http->replies.push_back(reply(200, fixture("describe_instances_page2.xml")));
+  auto whole = all.ec2->describe_instances({{"tag:parallelcluster:cluster-name", {"demo"}}});
+  ASSERT_TRUE(whole.ok());
+  ASSERT_EQ(ids.size(), whole->size());
+  for (size_t i = 0; i < ids.size(); ++i) EXPECT_EQ(ids[i], (*whole)[i].instance_id);
+  ASSERT_EQ(page_sizes.size(), 2u);
+  EXPECT_EQ(requests_seen, (std::vector<size_t>{1, 2}));  // page 1 handed over before page 2 was asked for
+  EXPECT_EQ(params(h.http->requests[0]).at("MaxResults"), "1000");
+  EXPECT_EQ(params(h.http->requests[1]).at("NextToken"), "eyJ2IjoiMiIsImMiOiJwYWdlMiJ9");
+}
+
+TEST(Ec2Client, DescribeInstancesByPageStopsOnTheCallersError) {
+  Ec2Harness h;
+  h.http->replies.push_back(reply(200, fixture("describe_instances_page1.xml")));
+  h.http->replies.push_back(reply(200, fixture("describe_instances_page2.xml")));
+  Status st = h.ec2->describe_instances_by_page({}, [&](std::vector<Ec2Instance>&&) -> Status {
+    return make_error(ErrorKind::kGiveUp, "Stop", "caller stopped");
+  });
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "Stop");
+  EXPECT_EQ(h.http->requests.size(), 1u);
+}
+
 TEST(Ec2Client, RepeatedNextTokenIsAnError) {
   Ec2Harness h;
   h.http->replies.push_back(reply(200, fixture("describe_instances_page1.xml")));

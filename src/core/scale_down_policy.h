@@ -36,6 +36,24 @@ struct ScaleDownSettings {
   double warm_factor = 1.0;    // warm pool = ceil(factor x that demand)
   int min_warm = 0;            // floor of the warm pool
   double rank_decay = 1.0;     // how fast the idle limit falls with rank in the pool (0 = flat)
+  // Nodes that the running jobs free, by their users' estimates, within this many seconds of
+  // `now` will be reused before the idle nodes (most recently idle first), so each idle node is
+  // judged at its rank after those free-ups (0 = off: the free-ups are not looked at).
+  int64_t freeup_horizon = 0;
+  // Periodic demand: when `periods` > 0, the pool is also capped by the same quantile of the
+  // per-window demand over the `horizon` seconds that FOLLOWED the present time of day in each
+  // of the last `periods` periods of `period` seconds (e.g. the next hour on each of the last 7
+  // days). Demand usually falls off at the same hours every day; the recent windows see the
+  // fall only an hour late. 0 = off.
+  int periods = 0;
+  int64_t period = 86400;
+  int64_t periodic_horizon = 3600;
+  double periodic_quantile = 1.0;  // which of those per-window demands caps the pool
+};
+
+struct ExpectedFreeUp {
+  int64_t end = 0;  // when the running job ends by its user's estimate (start + estimate)
+  int nodes = 0;    // nodes it frees
 };
 
 struct Arrival {
@@ -49,14 +67,25 @@ struct Arrival {
 std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_t now,
                                        const ScaleDownSettings& settings);
 
+// The quantile (nearest rank) of the per-window demand over the `periodic_horizon` after `now`
+// shifted back by 1..`periods` periods; -1 when periods is 0 or no period lies in the past.
+int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
+
 // Size of the warm pool at `now` (see the header comment).
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
 
+// Nodes the running jobs free in [now, now + freeup_horizon] by their estimates (0 when the
+// horizon is 0). A job past its estimate (end < now) is not counted: when it ends is unknown.
+int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, const ScaleDownSettings& settings);
+
 // Indices into `idle_since` (idle nodes in reuse order) of the nodes to power down now.
+// `running` (any order) lists the running jobs' estimated ends; with freeup_horizon > 0 the idle
+// node at index i is judged at rank i + nodes_freed_soon(...).
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
-                                            int64_t now, const ScaleDownSettings& settings);
+                                            int64_t now, const ScaleDownSettings& settings,
+                                            std::span<const ExpectedFreeUp> running = {});
 
 }  // namespace ebbflow::core

@@ -41,7 +41,7 @@ int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const Sca
   std::vector<int64_t> demand;
   for (int k = 1; k <= settings.periods; ++k) {
     const int64_t end = now - k * settings.period + ahead.history;
-    if (end > now || end - ahead.history < arrivals.front().time) break;  // before the log began
+    if (end < arrivals.front().time) break;  // the whole horizon lies before the first submit
     std::vector<int64_t> part = demand_per_window(arrivals, end, ahead);
     demand.insert(demand.end(), part.begin(), part.end());
   }
@@ -53,9 +53,14 @@ int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const Sca
 
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
   std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
+  const int64_t newest = demand.front();
   int pool = pool_from_demand(demand, settings);
-  const int periodic = periodic_pool_size(arrivals, now, settings);
-  if (periodic >= 0) pool = std::min(pool, periodic);
+  int periodic = periodic_pool_size(arrivals, now, settings);
+  if (periodic >= 0) {
+    const double floor = std::ceil(settings.periodic_floor_newest * static_cast<double>(newest));
+    periodic = std::max(periodic, static_cast<int>(std::min(floor, 1e9)));
+    pool = std::min(pool, periodic);
+  }
   return pool;
 }
 

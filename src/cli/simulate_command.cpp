@@ -28,7 +28,8 @@ struct SimulateOptions {
   double failure_rate = -1;
   std::vector<std::string> ice;
   double warm_factor = -1, warm_window = -1, surplus_idle = -1, warm_idle_limit = -1;
-  double warm_history = -1, warm_quantile = -1;
+  double warm_history = -1, warm_quantile = -1, freeup_horizon = -1;
+  double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
   bool quiet = false;
 };
@@ -102,6 +103,12 @@ int run_simulate(const SimulateOptions& o) {
   if (o.surplus_idle >= 0) s.ebbflow.surplus_idle = static_cast<int64_t>(o.surplus_idle);
   if (o.warm_idle_limit >= 0) s.ebbflow.idle_limit = static_cast<int64_t>(o.warm_idle_limit);
   if (o.rank_decay >= 0) s.ebbflow.rank_decay = o.rank_decay;
+  if (o.periods >= 0) s.ebbflow.periods = static_cast<int>(o.periods);
+  if (o.period >= 0) s.ebbflow.period = static_cast<int64_t>(o.period);
+  if (o.periodic_horizon >= 0) s.ebbflow.periodic_horizon = static_cast<int64_t>(o.periodic_horizon);
+  if (o.periodic_quantile >= 0) s.ebbflow.periodic_quantile = o.periodic_quantile;
+  if (o.periodic_floor >= 0) s.ebbflow.periodic_floor_newest = o.periodic_floor;
+  if (o.freeup_horizon >= 0) s.ebbflow.freeup_horizon = static_cast<int64_t>(o.freeup_horizon);
   if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
   if (o.warm_quantile >= 0) {
     if (o.warm_quantile > 1) {
@@ -190,6 +197,13 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--warm-history", o->warm_history, "ebbflow: seconds of past windows whose demands size the warm pool (default 3600)");
   cmd->add_option("--warm-quantile", o->warm_quantile, "ebbflow: which per-window demand sizes the warm pool, 0..1 (default 0.7)");
   cmd->add_option("--rank-decay", o->rank_decay, "ebbflow: idle limit falls with pool rank as (1 - rank/pool)^decay (default 1, 0 = flat)");
+  cmd->add_option("--freeup-horizon", o->freeup_horizon,
+                  "ebbflow: judge idle nodes behind the nodes running jobs free within S seconds by their estimates (default 0: off)");
+  cmd->add_option("--periods", o->periods, "ebbflow: cap the pool by the demand that followed this time of day in the last N periods (default 14, 0: off)");
+  cmd->add_option("--period", o->period, "ebbflow: length of one period in seconds for --periods (default 86400)");
+  cmd->add_option("--periodic-horizon", o->periodic_horizon, "ebbflow: seconds after the time of day whose demand --periods looks at (default 3600)");
+  cmd->add_option("--periodic-quantile", o->periodic_quantile, "ebbflow: quantile of the --periods windows that caps the pool (default 1)");
+  cmd->add_option("--periodic-floor", o->periodic_floor, "ebbflow: the --periods cap is at least this times the newest window's demand (default 1)");
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
   cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");

@@ -18,8 +18,10 @@ std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_
   return demand;
 }
 
-int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
-  std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
+namespace {
+
+// Nearest-rank quantile of `demand` (not empty) scaled by the warm factor and floored at min_warm.
+int pool_from_demand(std::vector<int64_t>& demand, const ScaleDownSettings& settings) {
   const double q = std::clamp(settings.quantile, 0.0, 1.0);
   // Nearest rank: the smallest value with at least q of the windows at or below it.
   size_t rank = static_cast<size_t>(std::ceil(q * static_cast<double>(demand.size())));
@@ -28,6 +30,38 @@ int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDo
   const double sized = static_cast<double>(demand[rank - 1]);
   double warm = std::ceil(settings.warm_factor * sized);
   return std::max(settings.min_warm, static_cast<int>(std::min(warm, 1e9)));
+}
+
+}  // namespace
+
+int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
+  if (settings.periods <= 0 || settings.period <= 0 || arrivals.empty()) return -1;
+  ScaleDownSettings ahead = settings;
+  ahead.history = std::max(settings.periodic_horizon, std::max<int64_t>(1, settings.window));
+  std::vector<int64_t> demand;
+  for (int k = 1; k <= settings.periods; ++k) {
+    const int64_t end = now - k * settings.period + ahead.history;
+    if (end < arrivals.front().time) break;  // the whole horizon lies before the first submit
+    std::vector<int64_t> part = demand_per_window(arrivals, end, ahead);
+    demand.insert(demand.end(), part.begin(), part.end());
+  }
+  if (demand.empty()) return -1;
+  ScaleDownSettings sized = settings;
+  sized.quantile = settings.periodic_quantile;
+  return pool_from_demand(demand, sized);
+}
+
+int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
+  std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
+  const int64_t newest = demand.front();
+  int pool = pool_from_demand(demand, settings);
+  int periodic = periodic_pool_size(arrivals, now, settings);
+  if (periodic >= 0) {
+    const double floor = std::ceil(settings.periodic_floor_newest * static_cast<double>(newest));
+    periodic = std::max(periodic, static_cast<int>(std::min(floor, 1e9)));
+    pool = std::min(pool, periodic);
+  }
+  return pool;
 }
 
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings) {
@@ -39,14 +73,25 @@ int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& se
   return settings.surplus_idle + static_cast<int64_t>(std::floor(share * span));
 }
 
+int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, const ScaleDownSettings& settings) {
+  if (settings.freeup_horizon <= 0) return 0;
+  int64_t freed = 0;
+  for (const ExpectedFreeUp& job : running)
+    if (job.end >= now && job.end <= now + settings.freeup_horizon) freed += job.nodes;
+  return freed;
+}
+
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
-                                            int64_t now, const ScaleDownSettings& settings) {
+                                            int64_t now, const ScaleDownSettings& settings,
+                                            std::span<const ExpectedFreeUp> running) {
   std::vector<size_t> release;
   if (idle_since.empty()) return release;
   const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
+  // Nodes freed soon go to the front of the reuse order and push the idle nodes back.
+  const size_t shift = static_cast<size_t>(nodes_freed_soon(running, now, settings));
   for (size_t i = 0; i < idle_since.size(); ++i) {
     // Nodes reused first are the ones the next arrivals will take: they form the warm pool.
-    if (now - idle_since[i] >= idle_limit_at_rank(i, pool, settings)) release.push_back(i);
+    if (now - idle_since[i] >= idle_limit_at_rank(i + shift, pool, settings)) release.push_back(i);
   }
   return release;
 }

@@ -15,10 +15,17 @@
 //   (rank_decay 0: idle_limit for the whole pool): the nodes the next arrivals reach first are
 //   kept longest, the ones they reach last little longer than the surplus. A node beyond the pool
 //   may idle `surplus_idle`.
+// - Periodic cap. The pool is at most the largest per-window demand in the hour that followed
+//   this time of day on each of the last 14 days, and at least (for the cap) the newest window's
+//   demand: a quiet evening shrinks the pool an hour earlier unless jobs are arriving now.
+// - Optional (off by default): the nodes running jobs free within `freeup_horizon` by their
+//   user's estimate count ahead of the idle nodes in the reuse order.
 //
 // Pure: the caller passes the idle nodes in reuse order with the time each became idle, the
-// recent arrivals and `now`; clustermgtd and the simulator call it once per loop. The defaults
-// were tuned on one trace (KTH-SP2) and validated on four others (docs/simulation.md).
+// arrivals (14 days of them for the periodic cap), optionally the running jobs' estimated ends,
+// and `now`; clustermgtd and the simulator call it once per loop. The window, quantile and limit
+// defaults were tuned on one trace (KTH-SP2) and validated on four others; the periodic cap's
+// were chosen looking at all five (docs/simulation.md).
 #pragma once
 
 #include <cstdint>
@@ -36,6 +43,28 @@ struct ScaleDownSettings {
   double warm_factor = 1.0;    // warm pool = ceil(factor x that demand)
   int min_warm = 0;            // floor of the warm pool
   double rank_decay = 1.0;     // how fast the idle limit falls with rank in the pool (0 = flat)
+  // Nodes that the running jobs free, by their users' estimates, within this many seconds of
+  // `now` will be reused before the idle nodes (most recently idle first), so each idle node is
+  // judged at its rank after those free-ups (0 = off: the free-ups are not looked at).
+  int64_t freeup_horizon = 0;
+  // Periodic demand: when `periods` > 0, the pool is also capped by the `periodic_quantile` of
+  // the per-window demand over the `periodic_horizon` seconds that FOLLOWED the present time of
+  // day in each of the last `periods` periods of `period` seconds (default: the largest window of
+  // the next hour on each of the last 14 days). Demand falls off at about the same hours every
+  // day; the recent windows see the fall only an hour late. 0 = off. The caller must then keep
+  // `periods` x `period` seconds of arrivals.
+  int periods = 14;
+  int64_t period = 86400;
+  int64_t periodic_horizon = 3600;
+  double periodic_quantile = 1.0;  // which of those per-window demands caps the pool
+  // The cap never goes below the newest window's demand times this (0: no floor): demand that is
+  // arriving now overrides what the past days predict.
+  double periodic_floor_newest = 1.0;
+};
+
+struct ExpectedFreeUp {
+  int64_t end = 0;  // when the running job ends by its user's estimate (start + estimate)
+  int nodes = 0;    // nodes it frees
 };
 
 struct Arrival {
@@ -49,14 +78,25 @@ struct Arrival {
 std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_t now,
                                        const ScaleDownSettings& settings);
 
+// The quantile (nearest rank) of the per-window demand over the `periodic_horizon` after `now`
+// shifted back by 1..`periods` periods; -1 when periods is 0 or no period lies in the past.
+int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
+
 // Size of the warm pool at `now` (see the header comment).
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
 
+// Nodes the running jobs free in [now, now + freeup_horizon] by their estimates (0 when the
+// horizon is 0). A job past its estimate (end < now) is not counted: when it ends is unknown.
+int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, const ScaleDownSettings& settings);
+
 // Indices into `idle_since` (idle nodes in reuse order) of the nodes to power down now.
+// `running` (any order) lists the running jobs' estimated ends; with freeup_horizon > 0 the idle
+// node at index i is judged at rank i + nodes_freed_soon(...).
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
-                                            int64_t now, const ScaleDownSettings& settings);
+                                            int64_t now, const ScaleDownSettings& settings,
+                                            std::span<const ExpectedFreeUp> running = {});
 
 }  // namespace ebbflow::core

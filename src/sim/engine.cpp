@@ -376,7 +376,13 @@ void Engine::on_tick() {
       since.push_back(it->first);
       who.push_back(it->second);
     }
-    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, s_.ebbflow)) power_down(who[i]);
+    std::vector<core::ExpectedFreeUp> soon;  // only the running jobs the horizon can reach
+    if (s_.ebbflow.freeup_horizon > 0) {
+      for (auto it = running_.lower_bound({now_, 0});
+           it != running_.end() && it->first <= now_ + s_.ebbflow.freeup_horizon; ++it)
+        soon.push_back({it->first, it->second});
+    }
+    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, s_.ebbflow, soon)) power_down(who[i]);
   }
   run_clustermgtd();
   if ((policy_ == Policy::kEbbflow && !idle_.empty()) || !attention_.empty() ||

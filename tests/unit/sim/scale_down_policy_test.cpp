@@ -98,5 +98,58 @@ TEST(ScaleDownPolicy, DefaultRuleKeepsThePoolFirstNodesLongestAndIgnoresOneLarge
   EXPECT_EQ(choose_nodes_to_release(since, a, 10000, s), (std::vector<size_t>{0, 1, 2, 4}));
 }
 
+TEST(ScaleDownPolicy, PeriodicCapLooksAtWhatFollowedThisTimeInPastPeriods) {
+  ScaleDownSettings s;
+  s.window = 100;
+  s.history = 300;  // recent: three windows
+  s.quantile = 1.0;
+  s.periods = 2;
+  s.period = 1000;
+  s.periodic_horizon = 200;
+  s.periodic_quantile = 1.0;
+  s.periodic_floor_newest = 0;  // no floor from the newest window until said
+  std::vector<Arrival> a{{3050, 2}, {3150, 1}, {4120, 3}, {4950, 10}};
+  // Recent windows at now = 5000: (4900, 5000] holds 10 nodes. One period back the horizon is
+  // (4000, 4200]: windows 0 and 3; two periods back (3000, 3200]: windows 2 and 1. Largest 3.
+  EXPECT_EQ(periodic_pool_size(a, 5000, s), 3);
+  EXPECT_EQ(warm_pool_size(a, 5000, s), 3);  // min(10, 3)
+  s.periodic_quantile = 0.0;                // the smallest of {3, 0, 1, 2}
+  EXPECT_EQ(warm_pool_size(a, 5000, s), 0);
+  s.periodic_quantile = 1.0;
+  s.periodic_floor_newest = 1.0;  // 10 nodes arriving now override the past days
+  EXPECT_EQ(warm_pool_size(a, 5000, s), 10);
+  s.periodic_floor_newest = 0.2;  // floor ceil(2) < 3: the cap stays 3
+  EXPECT_EQ(warm_pool_size(a, 5000, s), 3);
+  s.periods = 1;  // only (4000, 4200]
+  s.periodic_floor_newest = 0;
+  EXPECT_EQ(periodic_pool_size(a, 5000, s), 3);
+  EXPECT_EQ(periodic_pool_size(a, 4000, s), 2);   // (3000, 3200]: windows 2 and 1
+  EXPECT_EQ(periodic_pool_size(a, 3000, s), -1);  // (2000, 2200] ends before the first submit
+  s.periods = 0;                                  // off
+  EXPECT_EQ(periodic_pool_size(a, 5000, s), -1);
+  EXPECT_EQ(warm_pool_size(a, 5000, s), 10);
+}
+
+TEST(ScaleDownPolicy, FreeUpsWithinTheHorizonPushIdleNodesBack) {
+  ScaleDownSettings s;
+  s.idle_limit = 1000;
+  s.surplus_idle = 0;
+  s.window = 600;
+  s.history = 600;
+  s.rank_decay = 0;  // flat: every pool node may idle 1000 s
+  std::vector<Arrival> a{{900, 2}};  // pool of two at now = 1000
+  std::vector<int64_t> since{900, 800, 700};
+  // Running jobs end (by estimate) at 1050 (1 node), 1200 (1 node), 5000 (4 nodes), 950 (past).
+  std::vector<ExpectedFreeUp> running{{1050, 1}, {1200, 1}, {5000, 4}, {950, 3}};
+  EXPECT_EQ(nodes_freed_soon(running, 1000, s), 0);  // horizon 0: off
+  EXPECT_EQ(choose_nodes_to_release(since, a, 1000, s, running), (std::vector<size_t>{2}));
+  s.freeup_horizon = 100;  // only the job ending at 1050: ranks shift by one
+  EXPECT_EQ(nodes_freed_soon(running, 1000, s), 1);
+  EXPECT_EQ(choose_nodes_to_release(since, a, 1000, s, running), (std::vector<size_t>{1, 2}));
+  s.freeup_horizon = 300;  // 1050 and 1200: both pool ranks are taken by the freed nodes
+  EXPECT_EQ(nodes_freed_soon(running, 1000, s), 2);
+  EXPECT_EQ(choose_nodes_to_release(since, a, 1000, s, running), (std::vector<size_t>{0, 1, 2}));
+}
+
 }  // namespace
 }  // namespace ebbflow::core

@@ -40,6 +40,7 @@ Scheduling:
   SlurmSettings:
     ScaledownIdletime: 1
     SuspendTimeout: 20
+    ResumeTimeout: 120
   SlurmQueues:
     - Name: work
       ComputeResources:
@@ -51,7 +52,7 @@ Daemons:
   Clustermgtd:
     LoopTime: {LOOP}
     HealthCheckTimeout: 20
-    NodeReplacementTimeout: 90
+    NodeReplacementTimeout: 120
     OrphanedInstanceTimeout: {ORPHAN}
     InsufficientCapacityTimeout: 40
   Computemgtd:
@@ -202,9 +203,14 @@ class Soak:
             records_per_job[r.get("JobId")] = records_per_job.get(r.get("JobId"), 0) + 1
         states = {}
         killed_healthy = []
+        queued = set(self.c.sh("squeue", "-h", "-o", "%i").stdout.split())
         for j in self.jobs:
             r = finished.get(j)
             st = r.get("JobState") if r else "UNKNOWN"
+            if j in queued:  # requeued (its last record may be NODE_FAIL) and not run again yet
+                st = "QUEUED"
+                states[st] = states.get(st, 0) + 1
+                continue
             states[st] = states.get(st, 0) + 1
             if st in ("NODE_FAIL", "FAILED", "BOOT_FAIL"):
                 nodes = r.get("NodeList", "")

@@ -145,7 +145,8 @@ class Cluster:
         if filters:
             args += ["--filters", *filters]
         out = json.loads(self.sh(*args).stdout)
-        return {i["InstanceId"]: i for r in out["Reservations"] for i in r["Instances"]}
+        return {i["InstanceId"]: dict(i, ReservationId=r.get("ReservationId")) for r in out["Reservations"]
+                for i in r["Instances"]}
 
     def instance_state(self, iid):
         return self.instances(ids=[iid])[iid]["State"]["Name"]
@@ -218,7 +219,7 @@ class Cluster:
              again), except the ids in killed_ok (jobs the test put on a node it broke on purpose);
           2. no instance of this cluster running without a node past OrphanedInstanceTimeout (plus
              two clustermgtd loops and the node's own bootstrap grace);
-          3. no two instances launched with the same ClientToken;
+          3. no ClientToken used by two launches (two reservations or fleets);
           4. never above MaxCount: running or pending instances per compute resource;
           5. every action in the event log carries its rule and a reason;
           6. no file of the cluster writable by group or others; secrets readable by root only.
@@ -255,7 +256,10 @@ class Cluster:
                 continue
             token = inst.get("ClientToken")
             if token:
-                tokens.setdefault(token, []).append(iid)
+                # One launch call = one reservation (RunInstances) or one fleet (CreateFleet), however
+                # many instances it made; a second call with the same token would be another.
+                tokens.setdefault(token, {}).setdefault(tags.get("aws:ec2:fleet-id") or inst.get("ReservationId"),
+                                                        []).append(iid)
             st = inst["State"]["Name"]
             if st not in ("pending", "running"):
                 continue
@@ -265,9 +269,9 @@ class Cluster:
             age = (now - launched).total_seconds()
             if iid not in bound and age > orphan_timeout + 2 * loop_time + 10:
                 problems.append(f"instance {iid} {st} without a node for {age:.0f}s (orphan timeout {orphan_timeout}s)")
-        for token, ids in tokens.items():
-            if len(ids) > 1:
-                problems.append(f"ClientToken {token} launched {len(ids)} instances: {ids}")
+        for token, launches in tokens.items():
+            if len(launches) > 1:
+                problems.append(f"ClientToken {token} used by {len(launches)} launches: {launches}")
         for key, n in alive_per_cr.items():
             if key in max_count and n > max_count[key]:
                 problems.append(f"{n} instances alive in {key[0]}/{key[1]}, above MaxCount {max_count[key]}")

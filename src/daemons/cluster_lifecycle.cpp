@@ -224,9 +224,13 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
                       "queue and compute resource names are too long for Slurm on one host: a job step's socket path "
                       "would be " + std::to_string(len) + " bytes (the limit is 107); shorten the longest queue or "
                       "compute resource name");
-  if (nodes > 2000)
+  // Every node of a local cluster gets its own slurmd port from one block of free ports in
+  // 20000-60000 (scripts/slurm-scale-run uses 10,000 nodes, of which a few hundred run at once).
+  constexpr int kMaxLocalNodes = 20000;
+  if (nodes > kMaxLocalNodes)
     return make_error(ErrorKind::kInvalidInput, "TooLarge",
-                      "a local cluster runs every node on this machine: " + std::to_string(nodes) + " nodes is too many (max 2000)");
+                      "a local cluster runs every node on this machine, each with its own port: " + std::to_string(nodes) +
+                          " nodes is too many (max " + std::to_string(kMaxLocalNodes) + ")");
   progress("creating cluster " + name + " in " + ctx.paths.root);
   std::error_code ec;
   for (const auto& d : {ctx.paths.root, ctx.paths.log_dir(), ctx.paths.run_dir(), ctx.paths.bin_dir(), ctx.paths.slurm_dir(),

@@ -17,7 +17,6 @@ clustermgtd and of the local cloud over time (must stay flat: first and last sam
 least-squares slope in KB per hour).
 """
 import argparse
-import datetime
 import json
 import os
 import random
@@ -105,16 +104,13 @@ class Soak:
         except Exception as e:
             print(f"  submit failed: {e}", flush=True)
 
-    def bound_nodes(self):
-        return {n["instance"]: name for name, n in self.c.nodes().items() if n.get("instance")}
-
     def fault(self):
         kind = self.rng.choice(["kill-instance", "ice", "throttle", "server-error", "impaired", "never-bootstrap",
                                 "kill-clustermgtd"])
         c = self.c
         try:
             if kind in ("kill-instance", "impaired"):
-                bound = self.bound_nodes()
+                bound = self.c.bound_instances()
                 if not bound:
                     return
                 iid = self.rng.choice(sorted(bound))
@@ -149,15 +145,8 @@ class Soak:
         except Exception:
             pass
         try:
-            bound = set(self.bound_nodes())
-            now = datetime.datetime.now(datetime.timezone.utc)
-            for iid, inst in self.c.instances(f"Name=tag:ebbflow:cluster-name,Values={self.c.name}",
-                                              "Name=instance-state-name,Values=pending,running").items():
-                tags = {x["Key"]: x["Value"] for x in inst.get("Tags", [])}
-                if tags.get("ebbflow:node-type") != "Compute" or iid in bound:
-                    continue
-                launched = datetime.datetime.fromisoformat(inst["LaunchTime"].replace("Z", "+00:00"))
-                if (now - launched).total_seconds() > ORPHAN + 2 * LOOP + 10:
+            for age in self.c.unbound_instances().values():
+                if age > ORPHAN + 2 * LOOP + 10:
                     self.leaked_s += interval
         except Exception as e:
             print(f"  sample failed: {e}", flush=True)

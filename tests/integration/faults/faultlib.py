@@ -211,6 +211,33 @@ class Cluster:
                 out.append(rec)
         return out
 
+    def bound_instances(self):
+        """{instance id: node name} for every node bound to an instance (`cluster status`)."""
+        return {n["instance"]: name for name, n in self.nodes().items() if n.get("instance")}
+
+    def cluster_instances(self):
+        """The cloud's view of every instance tagged as this cluster's (AWS CLI)."""
+        return self.instances(f"Name=tag:ebbflow:cluster-name,Values={self.name}")
+
+    def unbound_instances(self, bound=None, instances=None):
+        """{instance id: seconds since launch} for this cluster's compute instances that are pending
+        or running without a node (candidates for orphans). `bound` and `instances` may be passed
+        when the caller has read them already."""
+        import datetime
+        bound = set(self.bound_instances()) if bound is None else bound
+        instances = self.cluster_instances() if instances is None else instances
+        now = datetime.datetime.now(datetime.timezone.utc)
+        out = {}
+        for iid, inst in instances.items():
+            tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
+            if tags.get("ebbflow:node-type") != "Compute" or iid in bound:
+                continue
+            if inst["State"]["Name"] not in ("pending", "running"):
+                continue
+            launched = datetime.datetime.fromisoformat(inst["LaunchTime"].replace("Z", "+00:00"))
+            out[iid] = (now - launched).total_seconds()
+        return out
+
     def check_invariants(self, orphan_timeout, loop_time, killed_ok=()):
         """What must hold after any run, whatever failed (issue 8), read from Slurm, the cloud and the
         event log. Raises AssertionError listing every violation:
@@ -225,7 +252,6 @@ class Cluster:
           6. no file of the cluster writable by group or others; secrets readable by root only.
         Not checked here: "below MinCount only within the replacement window" (the tests that break
         static nodes check their replacement directly)."""
-        import datetime
         problems = []
         # A job requeued after a failed resume or a lost node has a NODE_FAIL record and then runs
         # again: only its last record counts, and only once it has left the queue for good.
@@ -247,10 +273,13 @@ class Cluster:
                 for n in cr["nodes"]:
                     if n.get("instance"):
                         bound.add(n["instance"])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        instances = self.cluster_instances()
+        for iid, age in self.unbound_instances(bound, instances).items():
+            if age > orphan_timeout + 2 * loop_time + 10:
+                problems.append(f"instance {iid} alive without a node for {age:.0f}s (orphan timeout {orphan_timeout}s)")
         tokens = {}
         alive_per_cr = {}
-        for iid, inst in self.instances(f"Name=tag:ebbflow:cluster-name,Values={self.name}").items():
+        for iid, inst in instances.items():
             tags = {t["Key"]: t["Value"] for t in inst.get("Tags", [])}
             if tags.get("ebbflow:node-type") != "Compute":
                 continue
@@ -265,10 +294,6 @@ class Cluster:
                 continue
             key = (tags.get("ebbflow:queue"), tags.get("ebbflow:compute-resource"))
             alive_per_cr[key] = alive_per_cr.get(key, 0) + 1
-            launched = datetime.datetime.fromisoformat(inst["LaunchTime"].replace("Z", "+00:00"))
-            age = (now - launched).total_seconds()
-            if iid not in bound and age > orphan_timeout + 2 * loop_time + 10:
-                problems.append(f"instance {iid} {st} without a node for {age:.0f}s (orphan timeout {orphan_timeout}s)")
         for token, launches in tokens.items():
             if len(launches) > 1:
                 problems.append(f"ClientToken {token} used by {len(launches)} launches: {launches}")
@@ -333,14 +358,29 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     pass
 
-    def start_clustermgtd(self):
-        """Starts clustermgtd detached, writes its pid file (as `cluster create` does)."""
-        log = open(os.path.join(self.root, "log", "clustermgtd.log"), "a")
-        p = subprocess.Popen([BIN, "clustermgtd", "--cluster-dir", self.root], env=self.env, stdout=log,
-                             stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+    def start_detached(self, argv, pid_file, log_name):
+        """Starts argv detached (its own session), logging to log/<log_name>, and writes its pid to
+        run/<pid_file> where `cluster delete` looks for it; finish() stops it by that pid."""
+        log = open(os.path.join(self.root, "log", log_name), "a")
+        p = subprocess.Popen(argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                             start_new_session=True)
         log.close()
-        with open(os.path.join(self.root, "run", "clustermgtd.pid"), "w") as f:
+        with open(os.path.join(self.root, "run", pid_file), "w") as f:
             f.write(f"{p.pid}\n")
         self.started_pids.append(p.pid)
         self._popen = getattr(self, "_popen", []) + [p]
         return p.pid
+
+    def stop_and_remember(self, pid_file):
+        """Stops the daemon whose pid is in run/<pid_file> (by that pid); returns its command line,
+        so that start_detached can start it again."""
+        pid = int(open(os.path.join(self.root, "run", pid_file)).read().split()[0])
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
+        self.stop_pid(pid)
+        assert not self.alive(pid), f"{pid_file}: {pid} still running"
+        return [a.decode() for a in argv]
+
+    def start_clustermgtd(self):
+        """Starts clustermgtd detached, writes its pid file (as `cluster create` does)."""
+        return self.start_detached([BIN, "clustermgtd", "--cluster-dir", self.root], "clustermgtd.pid",
+                                   "clustermgtd.log")

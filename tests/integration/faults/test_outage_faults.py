@@ -14,7 +14,6 @@ Then the invariants (faultlib.check_invariants): no job killed on a healthy node
 OrphanedInstanceTimeout, no duplicate ClientToken, never above MaxCount, every action with a reason.
 """
 import os
-import subprocess
 import sys
 import time
 
@@ -75,28 +74,6 @@ def self_terminations():
     return [e for e in c.events() if e["component"] == "computemgtd" and e["action"] == "self-terminate"]
 
 
-def stop_and_remember(pid_file):
-    """Stops the daemon whose pid is in run/<pid_file> (by that pid), returns its command line."""
-    path = os.path.join(c.root, "run", pid_file)
-    pid = int(open(path).read().split()[0])
-    argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")[:-1]
-    c.stop_pid(pid)
-    assert not c.alive(pid), f"{pid_file}: {pid} still running"
-    return [a.decode() for a in argv]
-
-
-def restart(argv, pid_file, log_name):
-    """Starts argv detached again and writes its pid where `cluster delete` looks for it."""
-    log = open(os.path.join(c.root, "log", log_name), "a")
-    p = subprocess.Popen(argv, env=c.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
-    log.close()
-    with open(os.path.join(c.root, "run", pid_file), "w") as f:
-        f.write(f"{p.pid}\n")
-    c.started_pids.append(p.pid)
-    c._popen = getattr(c, "_popen", []) + [p]
-    return p.pid
-
-
 def jobs_running():
     state[ST] = wait_for(f"{ST} usable", lambda: c.usable(ST), 150)["instance"]
     state["job_st"] = c.sbatch("-w", ST, "--wrap", "sleep 900")
@@ -109,7 +86,7 @@ def jobs_running():
 
 def slurmctld_outage():
     before = len(self_terminations())
-    argv = stop_and_remember("slurmctld.pid.ebbflow")
+    argv = c.stop_and_remember("slurmctld.pid.ebbflow")
     stopped = time.time()
     oldest = [0.0]
 
@@ -128,7 +105,7 @@ def slurmctld_outage():
         print(f"  slurmctld down {time.time() - stopped:.0f}s: {len(skips)} iterations skipped, heartbeat at most "
               f"{oldest[0]:.0f}s old, no self-termination", flush=True)
     finally:
-        restart(argv, "slurmctld.pid.ebbflow", "slurmctld.out")
+        c.start_detached(argv, "slurmctld.pid.ebbflow", "slurmctld.out")
     for j in ("job_st", "job_dy"):
         wait_for(f"job {state[j]} still running after slurmctld restarts", lambda j=j: running(state[j]), 60)
     for node in (ST, DY1):
@@ -140,7 +117,7 @@ def cloud_outage():
     before = len(self_terminations())
     endpoint = open(os.path.join(c.cloud_dir, "endpoint")).read().strip()
     port = endpoint.rsplit(":", 1)[1].split("/")[0]
-    argv = stop_and_remember("cloud.pid")
+    argv = c.stop_and_remember("cloud.pid")
     argv[argv.index("--port") + 1] = port  # same endpoint as every daemon and `cluster env` know
     try:
         state["job_new"] = c.sbatch("-w", DY2, "--wrap", "sleep 30")
@@ -155,7 +132,7 @@ def cloud_outage():
         assert job_state(state["job_new"]) in ("PENDING", "CONFIGURING", "RUNNING"), \
             f"the job asking for {DY2} is {job_state(state['job_new'])}"
     finally:
-        restart(argv, "cloud.pid", "cloud.out")
+        c.start_detached(argv, "cloud.pid", "cloud.out")
     wait_for("the cloud answering again", lambda: c.instance_state(state[ST]) == "running", 60)
     assert c.instance_state(state[DY1]) == "running", f"{DY1}'s instance was lost across the cloud restart"
     # Slurm holds a job requeued after a failed resume for 120 s (docs/reliability.md, Findings 4);

@@ -2,8 +2,10 @@
 #include "aws/aws_client.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <mutex>
 #include <random>
 #include <thread>
@@ -22,6 +24,11 @@ constexpr const char* kThrottlingCodes[] = {
     "SlowDown",             "PriorRequestNotComplete",   "EC2ThrottledException"};
 constexpr const char* kTransientCodes[] = {"RequestTimeout", "RequestTimeoutException", "PriorRequestNotComplete",
                                            "InternalError", "ServiceUnavailable", "Unavailable"};
+
+// The codes the AWS SDKs (Java's ClockSkewAdjuster, Go v2, JavaScript) treat as "signed at the
+// wrong time"; the Date header of the reply then tells the service's time.
+constexpr const char* kClockSkewCodes[] = {"RequestTimeTooSkewed", "RequestExpired", "RequestInTheFuture",
+                                           "InvalidSignatureException", "SignatureDoesNotMatch", "AuthFailure"};
 
 bool in(const std::string& code, const auto& list) {
   return std::any_of(std::begin(list), std::end(list), [&](const char* c) { return code == c; });
@@ -72,6 +79,8 @@ Error default_error(const HttpResponse& resp) {
   return make_error(kind, "Http" + std::to_string(resp.status), resp.body.substr(0, 512));
 }
 
+std::atomic<int64_t> g_clock_offset{0};  // see process_clock_offset()
+
 std::mutex g_observer_mu;
 std::shared_ptr<const AwsCallObserver> g_observer;  // guarded by g_observer_mu
 
@@ -114,11 +123,15 @@ std::string aws_action_name(const std::string& method, const std::string& path, 
   return method + " " + path.substr(0, q);
 }
 
+int64_t process_clock_offset() { return g_clock_offset.load(); }
+void set_process_clock_offset(int64_t seconds) { g_clock_offset.store(seconds); }
+
 bool is_throttling_code(const std::string& code) { return in(code, kThrottlingCodes); }
 bool is_expired_credentials_code(const std::string& code) {
   return code == "ExpiredToken" || code == "ExpiredTokenException" || code == "RequestExpired";
 }
 bool is_transient_code(const std::string& code) { return in(code, kTransientCodes); }
+bool is_clock_skew_code(const std::string& code) { return in(code, kClockSkewCodes); }
 
 AwsClient::AwsClient(ClientConfig config, std::string service, std::unique_ptr<HttpClient> http,
                      ErrorParser parse_error, AwsClientHooks hooks)
@@ -142,7 +155,7 @@ Result<HttpResponse> AwsClient::attempt(const Credentials& creds, const std::str
   if (!content_type.empty()) sreq.headers.emplace_back("Content-Type", content_type);
   for (const auto& h : extra_headers) sreq.headers.push_back(h);
   sreq.body = body;
-  sign(sreq, creds, {config_.region, service_}, amz_date(hooks_.now()));
+  sign(sreq, creds, {config_.region, service_}, amz_date(hooks_.now() + g_clock_offset.load()));
 
   HttpRequest req;
   req.method = method;
@@ -168,6 +181,7 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
   record.service = service_;
   record.action = aws_action_name(method, path, body, extra_headers);
   record.ok = result.ok();
+  record.clock_offset_seconds = g_clock_offset.load();
   if (!result.ok()) {
     record.error_code = result.error().code;
     record.error_kind = result.error().kind;
@@ -176,6 +190,22 @@ Result<HttpResponse> AwsClient::call(const std::string& method, const std::strin
   return result;
 }
 
+namespace {
+// Takes the offset from the reply's Date when it is kClockSkewThresholdSeconds or more from ours
+// at receipt; true when it did.
+bool learn_clock(const HttpResponse& reply, int64_t received_at) {
+  std::optional<int64_t> service_time;
+  for (const auto& [name, value] : reply.headers)
+    if (name == "date") service_time = parse_http_date(value);
+  if (!service_time) return false;
+  const int64_t offset = g_clock_offset.load();
+  const int64_t skew = *service_time - (received_at + offset);
+  if (std::llabs(skew) < AwsClient::kClockSkewThresholdSeconds) return false;
+  g_clock_offset.store(offset + skew);
+  return true;
+}
+}  // namespace
+
 Result<HttpResponse> AwsClient::call_counted(const std::string& method, const std::string& path,
                                              const std::string& content_type, const std::string& body,
                                              const std::vector<std::pair<std::string, std::string>>& extra_headers,
@@ -183,6 +213,7 @@ Result<HttpResponse> AwsClient::call_counted(const std::string& method, const st
   const int max_attempts = std::max(1, config_.max_attempts);
   int last_retry_cost = 0;  // botocore gives back the last retry's cost on success, else 1
   bool refreshed = false;   // credentials re-fetched once after an expired-token reply
+  bool reclocked = false;   // signing time corrected once after a clock-skew reply
   for (int attempt_no = 1;; ++attempt_no) {
     Credentials creds = config_.credentials;
     if (config_.credentials_provider) {
@@ -194,6 +225,8 @@ Result<HttpResponse> AwsClient::call_counted(const std::string& method, const st
     Result<HttpResponse> sent = attempt(creds, method, path, content_type, body, extra_headers);
     ++record.attempts;
     record.http_status = sent.ok() ? sent->status : 0;
+    const bool learnt = sent.ok() && learn_clock(*sent, hooks_.now());
+    if (learnt) record.clock_corrected = true;
     Error error;
     int cost = kRetryCost;
     if (!sent.ok()) {
@@ -205,6 +238,13 @@ Result<HttpResponse> AwsClient::call_counted(const std::string& method, const st
     } else {
       error = parse_error_(*sent);
       if (is_throttling_code(error.code)) ++record.throttled_attempts;
+      // Signed at a time the service refuses, and its Date says our clock is off (learn_clock
+      // above has taken the offset): send again at once, without spending an attempt or quota.
+      if (!reclocked && learnt && is_clock_skew_code(error.code)) {
+        reclocked = true;
+        --attempt_no;
+        continue;
+      }
       // Role credentials can expire between the cache's check and the service's: fetch new
       // ones and try again at once, without spending an attempt or retry quota.
       if (config_.credentials_provider && !refreshed && is_expired_credentials_code(error.code)) {

@@ -8,6 +8,15 @@
 //   - a per-client retry quota of 500 tokens: a retry costs 5 (10 after a timeout), a success
 //     gives back the cost of its last retry (or 1 when it needed none); with too few tokens the
 //     error is returned at once, so a failing service is not hammered by every caller.
+// Clock skew: every reply's Date header is the service's time. When it is a minute or more from
+// this host's time (plus the offset learnt so far) at receipt, the client learns the difference as
+// its clock offset and signs with it from then on; a reply refusing the request's time
+// (RequestExpired, RequestTimeTooSkewed, SignatureDoesNotMatch, ...; is_clock_skew_code) with
+// such a Date is sent again at once, as the AWS SDKs for Java, Go and JavaScript do. A head node
+// whose clock is off or steps (NTP, a resumed VM) keeps talking to the cloud; a later step back
+// is learnt the same way. The offset is process-wide (as the Java SDK's SDKGlobalTime), so
+// clients made afresh every loop keep it; it moves X-Amz-Date, and clustermgtd adds it to its
+// `now` when it compares times the cloud reported (launch times, impairedSince).
 // Credentials: ClientConfig::credentials, or (when set) ClientConfig::credentials_provider asked
 // before every attempt; an expired-token reply makes it re-fetch and the request go once more.
 // Protocol clients (EC2 Query, JSON 1.0 for SQS/DynamoDB, AutoScaling Query) supply the body,
@@ -39,6 +48,8 @@ struct AwsCallRecord {
   int attempts = 0;        // HTTP attempts sent (0: credentials could not be loaded)
   int throttled_attempts = 0;  // attempts answered with a throttling code
   std::chrono::milliseconds duration{0};  // the whole call, back-off waits included
+  bool clock_corrected = false;  // this call learnt a new clock offset from a reply's Date
+  int64_t clock_offset_seconds = 0;  // the signing offset in use after the call
 };
 // Called once per call(), on the calling thread, after the result is known. It must be cheap
 // and thread-safe if clients on several threads share it; it must not call the client.
@@ -62,6 +73,11 @@ void set_process_call_observer(AwsCallObserver observer);
 std::string aws_action_name(const std::string& method, const std::string& path, const std::string& body,
                             const std::vector<std::pair<std::string, std::string>>& headers);
 
+// Seconds added to the hooks' `now` when signing: the service's clock minus ours, learnt from
+// replies' Date headers (0 until one is a minute or more off). Process-wide; tests may reset it.
+int64_t process_clock_offset();
+void set_process_clock_offset(int64_t seconds);
+
 // Turns a non-2xx reply into an Error (code = the service's error code).
 using ErrorParser = std::function<Error(const HttpResponse&)>;
 
@@ -71,6 +87,8 @@ bool is_transient_code(const std::string& code);
 // ExpiredToken, ExpiredTokenException, RequestExpired: with a credentials provider, the client
 // invalidates it and repeats the request once with fresh credentials.
 bool is_expired_credentials_code(const std::string& code);
+// Codes with which AWS refuses a request signed at the wrong time (the AWS SDKs' list).
+bool is_clock_skew_code(const std::string& code);
 
 class AwsClient {
  public:
@@ -78,6 +96,8 @@ class AwsClient {
   static constexpr int kRetryCost = 5;
   static constexpr int kTimeoutRetryCost = 10;
   static constexpr std::chrono::milliseconds kMaxBackoff{20000};
+  // A reply's Date this far (or farther) from our time at receipt is clock skew.
+  static constexpr int64_t kClockSkewThresholdSeconds = 60;
 
   // `service` is the signing name and the endpoint prefix ("ec2", "sqs", "dynamodb", ...).
   AwsClient(ClientConfig config, std::string service, std::unique_ptr<HttpClient> http, ErrorParser parse_error,

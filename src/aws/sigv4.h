@@ -9,6 +9,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -55,6 +56,12 @@ void sign(SignableRequest& req, const Credentials& creds, const SigningScope& sc
 
 // "YYYYMMDDTHHMMSSZ" for a Unix time.
 std::string amz_date(int64_t unix_seconds);
+
+// The HTTP Date header (RFC 9110 IMF-fixdate, "Sat, 05 Dec 2026 07:40:00 GMT") for a Unix time,
+// and back. The parser takes only IMF-fixdate (what AWS and the local cloud send); nullopt for
+// anything else. Locale-independent.
+std::string http_date(int64_t unix_seconds);
+std::optional<int64_t> parse_http_date(std::string_view text);
 
 struct VerifiedCaller {
   std::string access_key_id;

@@ -396,6 +396,12 @@ Status serve(const ServeOptions& options, const std::function<void(const std::st
     return httplib::Server::HandlerResponse::Handled;
   });
 
+  // Every reply carries the server's time, as AWS's do: a client whose clock is off learns the
+  // offset from a RequestExpired reply (aws_client.h, "Clock skew").
+  svr.set_post_routing_handler([](const httplib::Request&, httplib::Response& r) {
+    r.set_header("Date", aws::http_date(unix_now()));
+  });
+
   // The socket already listens (bind_to_port), so clients may connect as soon as they see this.
   if (auto s = write_file_atomic(options.state_dir, "cloud.pid", std::to_string(getpid()) + "\n", 0644); !s.ok()) {
     return s;

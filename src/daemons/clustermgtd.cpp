@@ -314,7 +314,14 @@ int run_clustermgtd_loop(const std::string& cluster_root, bool once) {
   DaemonMetrics metrics;
   const std::string metrics_file = clustermgtd_metrics_path(ctx->paths.root);
   if (auto saved = read_file(metrics_file); saved.ok()) metrics.merge_json(nlohmann::json::parse(*saved, nullptr, false));
-  aws::set_process_call_observer([&metrics](const aws::AwsCallRecord& r) { metrics.record_cloud_call(r); });
+  aws::set_process_call_observer([&metrics](const aws::AwsCallRecord& r) {
+    metrics.record_cloud_call(r);
+    if (r.clock_corrected)
+      std::fprintf(stderr,
+                   "clustermgtd: %s refused %s as signed at the wrong time; its clock is %+lld s from this "
+                   "host's: signing with that offset from now on\n",
+                   r.service.c_str(), r.action.c_str(), static_cast<long long>(r.clock_offset_seconds));
+  });
   struct ClearObserver {
     ~ClearObserver() { aws::set_process_call_observer({}); }
   } clear_observer;

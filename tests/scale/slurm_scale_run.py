@@ -25,37 +25,17 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration", "faults"))
-from faultlib import Cluster, wait_for  # noqa: E402
+from faultlib import Cluster, cluster_config, compute_resource, wait_for  # noqa: E402
 
 LOOP = 10
 
 
 def config(nodes):
-    return f"""
-Region: us-east-1
-Cloud:
-  Provider: local
-Scheduling:
-  Scheduler: slurm
-  SlurmSettings:
-    ScaledownIdletime: 1
-    SuspendTimeout: 60
-    ResumeTimeout: 900
-  SlurmQueues:
-    - Name: big
-      ComputeResources:
-        - Name: c5large
-          InstanceType: c5.large
-          MinCount: 0
-          MaxCount: {nodes}
-Daemons:
-  Clustermgtd:
-    LoopTime: {LOOP}
-    NodeReplacementTimeout: 900
-    OrphanedInstanceTimeout: 300
-  Computemgtd:
-    ClustermgtdTimeout: 600
-"""
+    return cluster_config(
+        [{"Name": "big", "ComputeResources": [compute_resource("c5large", "c5.large", 0, nodes)]}],
+        {"LoopTime": LOOP, "NodeReplacementTimeout": 900, "OrphanedInstanceTimeout": 300},
+        computemgtd={"ClustermgtdTimeout": 600},
+        slurm_settings={"ScaledownIdletime": 1, "SuspendTimeout": 60, "ResumeTimeout": 900})
 
 
 def metrics(c):

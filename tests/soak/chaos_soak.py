@@ -26,38 +26,16 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration", "faults"))
-from faultlib import Cluster, wait_for  # noqa: E402
+from faultlib import Cluster, cluster_config, compute_resource, wait_for  # noqa: E402
 
 LOOP = 5
 ORPHAN = 30
-CONFIG = f"""
-Region: us-east-1
-Cloud:
-  Provider: local
-Scheduling:
-  Scheduler: slurm
-  SlurmSettings:
-    ScaledownIdletime: 1
-    SuspendTimeout: 20
-    ResumeTimeout: 120
-  SlurmQueues:
-    - Name: work
-      ComputeResources:
-        - Name: c5xlarge
-          InstanceType: c5.xlarge
-          MinCount: 1
-          MaxCount: 6
-Daemons:
-  Clustermgtd:
-    LoopTime: {LOOP}
-    HealthCheckTimeout: 20
-    NodeReplacementTimeout: 120
-    OrphanedInstanceTimeout: {ORPHAN}
-    InsufficientCapacityTimeout: 40
-  Computemgtd:
-    LoopTime: 10
-    ClustermgtdTimeout: 90
-"""
+CONFIG = cluster_config(
+    [{"Name": "work", "ComputeResources": [compute_resource("c5xlarge", "c5.xlarge", 1, 6)]}],
+    {"LoopTime": LOOP, "HealthCheckTimeout": 20, "NodeReplacementTimeout": 120, "OrphanedInstanceTimeout": ORPHAN,
+     "InsufficientCapacityTimeout": 40},
+    computemgtd={"LoopTime": 10, "ClustermgtdTimeout": 90},
+    slurm_settings={"ScaledownIdletime": 1, "ResumeTimeout": 120})
 
 
 def rss_kb(pid):

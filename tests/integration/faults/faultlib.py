@@ -49,8 +49,59 @@ def hold_for(what, predicate, seconds, interval=2):
         time.sleep(interval)
 
 
+def to_yaml(value, indent=0):
+    """Block-style YAML for the dicts, lists and scalars a cluster config holds (keys keep their order)."""
+    pad = " " * indent
+    if isinstance(value, dict):
+        lines = []
+        for k, v in value.items():
+            if isinstance(v, (dict, list)) and v:
+                lines.append(f"{pad}{k}:\n{to_yaml(v, indent + 2)}")
+            else:
+                lines.append(f"{pad}{k}: {to_yaml(v)}")
+        return "\n".join(lines)
+    if isinstance(value, list):
+        if not value:
+            return "[]"
+        lines = []
+        for item in value:
+            text = to_yaml(item, indent + 2)
+            lines.append(f"{pad}- {text.lstrip()}" if isinstance(item, dict) else f"{pad}- {text}")
+        return "\n".join(lines)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def compute_resource(name, instance_type, min_count, max_count, **more):
+    """One SlurmQueues[].ComputeResources[] entry (more: Instances=[...] and the like)."""
+    cr = {"Name": name}
+    if instance_type:
+        cr["InstanceType"] = instance_type
+    cr.update(more)
+    cr.update({"MinCount": min_count, "MaxCount": max_count})
+    return cr
+
+
+def cluster_config(queues, clustermgtd, computemgtd=None, slurm_settings=None):
+    """The cluster YAML (as a dict) every fault test starts from: the local cloud, real Slurm with
+    ScaledownIdletime 10 s and SuspendTimeout 20 s (slurm_settings adds or overrides), clustermgtd
+    every 3 s (clustermgtd adds or overrides; OrphanedInstanceTimeout must be given, the invariants
+    use it). queues: [{"Name": ..., "ComputeResources": [compute_resource(...)], ...}]."""
+    assert "OrphanedInstanceTimeout" in clustermgtd, "the invariants need OrphanedInstanceTimeout"
+    daemons = {"Clustermgtd": {"LoopTime": 3, **clustermgtd}}
+    if computemgtd:
+        daemons["Computemgtd"] = computemgtd
+    return {"Region": "us-east-1", "Cloud": {"Provider": "local"},
+            "Scheduling": {"Scheduler": "slurm",
+                           "SlurmSettings": {"ScaledownIdletime": 10, "SuspendTimeout": 20, **(slurm_settings or {})},
+                           "SlurmQueues": queues},
+            "Daemons": daemons}
+
+
 class Cluster:
     def __init__(self, name, config):
+        """config: a dict from cluster_config()."""
         self.name = name
         # Short: slurmstepd's socket path (<home>/clusters/<name>/slurm/spool/<node>/<node>_<job>.<step>)
         # must fit in 108 bytes, or every batch job fails to launch.
@@ -59,6 +110,10 @@ class Cluster:
         self.root = os.path.join(self.home, "clusters", name)
         self.cloud_dir = os.path.join(self.root, "cloud")
         self.config = config
+        clustermgtd = config["Daemons"]["Clustermgtd"]
+        self.loop_time = clustermgtd["LoopTime"]
+        self.orphan_timeout = clustermgtd["OrphanedInstanceTimeout"]
+        self.killed_ok = set()  # ids of jobs a test killed on purpose (a node it broke with them on it)
         self.failures = []
         self.passed = 0
         self.started_pids = []  # daemons this test started itself (stopped by pid in finish)
@@ -68,7 +123,7 @@ class Cluster:
     def create(self):
         cfg = os.path.join(self.home, "cluster.yaml")
         with open(cfg, "w") as f:
-            f.write(self.config)
+            f.write(to_yaml(self.config) + "\n")
         p = run([BIN, "cluster", "create", "-c", cfg, "--name", self.name], self.env, check=False, timeout=240)
         if p.returncode != 0:
             raise RuntimeError(f"cluster create failed: {p.stderr.strip()}")
@@ -89,6 +144,38 @@ class Cluster:
         shutil.rmtree(self.home, ignore_errors=True)
         print(f"{self.passed} passed, {len(self.failures)} failed", flush=True)
         return 1 if self.failures else 0
+
+    def run(self, checks, stop_after_failure=False):
+        """The whole test: create the cluster, run the (name, function) checks in order (all of them,
+        or up to the first failure with stop_after_failure), then the invariants, then finish().
+        Returns the exit code. Skips (0) when not root: the cluster runs slurmctld, munged, slurmd."""
+        if os.geteuid() != 0:
+            print("SKIP: needs root (runs slurmctld, munged and slurmd)")
+            return 0
+        try:
+            self.create()
+            for name, fn in checks:
+                if stop_after_failure and self.failures:
+                    print(f"SKIP {name} (an earlier check failed)", flush=True)
+                    continue
+                self.check(name, fn)
+            self.check("invariants", self.invariants_after_run)
+        except Exception as e:
+            print(f"FAIL setup: {e}", flush=True)
+            self.failures.append("setup")
+        finally:
+            rc = self.finish()
+        return rc
+
+    def invariants_after_run(self):
+        """check_invariants once every instance without a node is resolved (bound or terminated), or
+        once the oldest is past the orphan timeout, so a leak shows as one."""
+        limit = self.orphan_timeout + 2 * self.loop_time + 15
+        try:
+            wait_for("every instance bound to a node or gone", lambda: not self.unbound_instances(), limit, interval=3)
+        except AssertionError:
+            pass  # check_invariants names the instance and its age
+        self.check_invariants(self.orphan_timeout, self.loop_time, killed_ok=self.killed_ok)
 
     def check(self, name, fn):
         start = time.time()

@@ -20,40 +20,15 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultlib import Cluster, wait_for  # noqa: E402
+from faultlib import Cluster, cluster_config, compute_resource, wait_for  # noqa: E402
 
 NAME = "fc"
-CONFIG = """
-Region: us-east-1
-Cloud:
-  Provider: local
-Scheduling:
-  Scheduler: slurm
-  SlurmSettings:
-    ScaledownIdletime: 10
-    SuspendTimeout: 20
-    ResumeTimeout: 60
-  SlurmQueues:
-    - Name: burst
-      ComputeResources:
-        - Name: m5large
-          InstanceType: m5.large
-          MinCount: 0
-          MaxCount: 2
-    - Name: fragile
-      ComputeResources:
-        - Name: c5large
-          InstanceType: c5.large
-          MinCount: 2
-          MaxCount: 2
-Daemons:
-  Clustermgtd:
-    LoopTime: 3
-    NodeReplacementTimeout: 25
-    InsufficientCapacityTimeout: 30
-    ProtectedFailureCount: 3
-    OrphanedInstanceTimeout: 60
-"""
+CONFIG = cluster_config(
+    [{"Name": "burst", "ComputeResources": [compute_resource("m5large", "m5.large", 0, 2)]},
+     {"Name": "fragile", "ComputeResources": [compute_resource("c5large", "c5.large", 2, 2)]}],
+    {"NodeReplacementTimeout": 25, "InsufficientCapacityTimeout": 30, "ProtectedFailureCount": 3,
+     "OrphanedInstanceTimeout": 60},
+    slurm_settings={"ResumeTimeout": 60})
 F1, F2 = "fragile-st-c5large-1", "fragile-st-c5large-2"
 B1, B2 = "burst-dy-m5large-1", "burst-dy-m5large-2"
 c = Cluster(NAME, CONFIG)
@@ -155,27 +130,14 @@ def protected_mode_then_start():
 
 
 def main():
-    if os.geteuid() != 0:
-        print("SKIP: needs root (runs slurmctld, munged and slurmd)")
-        return 0
-    try:
-        c.create()
-        c.check("static nodes up, faults injected", setup_faults)
-        if not c.failures:
-            c.check("(d) insufficient capacity: nodes down with the code, compute resource disabled",
-                    ice_disables_compute_resource)
-            c.check("(c) never-bootstrapping static nodes replaced, counted as bootstrap failures",
-                    never_bootstrap_replaced)
-            c.check("(d) compute resource re-enabled after the timeout", ice_reenabled_after_timeout)
-            c.check("(j) protected mode: partition INACTIVE, shown, cleared by cluster start",
-                    protected_mode_then_start)
-            c.check("(d) the requeued job runs once capacity is back", ice_job_runs_later)
-    except Exception as e:
-        print(f"FAIL setup: {e}", flush=True)
-        c.failures.append("setup")
-    finally:
-        rc = c.finish()
-    return rc
+    return c.run([
+        ("static nodes up, faults injected", setup_faults),
+        ("(d) insufficient capacity: nodes down with the code, compute resource disabled", ice_disables_compute_resource),
+        ("(c) never-bootstrapping static nodes replaced, counted as bootstrap failures", never_bootstrap_replaced),
+        ("(d) compute resource re-enabled after the timeout", ice_reenabled_after_timeout),
+        ("(j) protected mode: partition INACTIVE, shown, cleared by cluster start", protected_mode_then_start),
+        ("(d) the requeued job runs once capacity is back", ice_job_runs_later),
+    ], stop_after_failure=True)
 
 
 if __name__ == "__main__":

@@ -15,36 +15,15 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultlib import Cluster, wait_for  # noqa: E402
+from faultlib import Cluster, cluster_config, compute_resource, wait_for  # noqa: E402
 
 NAME = "ff"
-CONFIG = """
-Region: us-east-1
-Cloud:
-  Provider: local
-Scheduling:
-  Scheduler: slurm
-  SlurmSettings:
-    ScaledownIdletime: 10
-    SuspendTimeout: 20
-    ResumeTimeout: 60
-  SlurmQueues:
-    - Name: flex
-      Networking:
-        SubnetIds: [subnet-a, subnet-b]
-      ComputeResources:
-        - Name: mixed
-          Instances:
-            - InstanceType: c5.large
-            - InstanceType: m5.large
-          MinCount: 1
-          MaxCount: 3
-Daemons:
-  Clustermgtd:
-    LoopTime: 3
-    InsufficientCapacityTimeout: 600
-    OrphanedInstanceTimeout: 60
-"""
+CONFIG = cluster_config(
+    [{"Name": "flex", "Networking": {"SubnetIds": ["subnet-a", "subnet-b"]},
+      "ComputeResources": [compute_resource("mixed", None, 1, 3,
+                                            Instances=[{"InstanceType": "c5.large"}, {"InstanceType": "m5.large"}])]}],
+    {"InsufficientCapacityTimeout": 600, "OrphanedInstanceTimeout": 60},
+    slurm_settings={"ResumeTimeout": 60})
 STATIC = "flex-st-mixed-1"
 c = Cluster(NAME, CONFIG)
 state = {}
@@ -99,21 +78,11 @@ def both_types_out_of_capacity():
 
 
 def main():
-    if os.geteuid() != 0:
-        print("SKIP: needs root (runs slurmctld, munged and slurmd)")
-        return 0
-    try:
-        c.create()
-        c.check("(1) static node launched with CreateFleet", static_via_fleet)
-        if not c.failures:
-            c.check("(2) one type out of capacity: the job runs on the other type", job_runs_on_the_other_type)
-            c.check("(3) both types out of capacity: node down with the ICE code", both_types_out_of_capacity)
-    except Exception as e:
-        print(f"FAIL setup: {e}", flush=True)
-        c.failures.append("setup")
-    finally:
-        rc = c.finish()
-    return rc
+    return c.run([
+        ("(1) static node launched with CreateFleet", static_via_fleet),
+        ("(2) one type out of capacity: the job runs on the other type", job_runs_on_the_other_type),
+        ("(3) both types out of capacity: node down with the ICE code", both_types_out_of_capacity),
+    ], stop_after_failure=True)
 
 
 if __name__ == "__main__":

@@ -17,34 +17,13 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from faultlib import Cluster, hold_for, wait_for  # noqa: E402
+from faultlib import Cluster, cluster_config, compute_resource, hold_for, wait_for  # noqa: E402
 
 NAME = "fd"
-CONFIG = """
-Region: us-east-1
-Cloud:
-  Provider: local
-Scheduling:
-  Scheduler: slurm
-  SlurmSettings:
-    ScaledownIdletime: 10
-    SuspendTimeout: 20
-  SlurmQueues:
-    - Name: work
-      ComputeResources:
-        - Name: c5xlarge
-          InstanceType: c5.xlarge
-          MinCount: 2
-          MaxCount: 2
-Daemons:
-  Clustermgtd:
-    LoopTime: 3
-    NodeReplacementTimeout: 60
-    OrphanedInstanceTimeout: 20
-  Computemgtd:
-    LoopTime: 5
-    ClustermgtdTimeout: 20
-"""
+CONFIG = cluster_config(
+    [{"Name": "work", "ComputeResources": [compute_resource("c5xlarge", "c5.xlarge", 2, 2)]}],
+    {"NodeReplacementTimeout": 60, "OrphanedInstanceTimeout": 20},
+    computemgtd={"LoopTime": 5, "ClustermgtdTimeout": 20})
 ST1, ST2 = "work-st-c5xlarge-1", "work-st-c5xlarge-2"
 c = Cluster(NAME, CONFIG)
 state = {}
@@ -107,23 +86,11 @@ def killed_mid_launch_no_duplicate():
 
 
 def main():
-    if os.geteuid() != 0:
-        print("SKIP: needs root (runs slurmctld, munged and slurmd)")
-        return 0
-    try:
-        c.create()
-        c.check("static nodes up", static_up)
-        c.check("(h) clustermgtd gone: the down node shuts itself down, the busy node does not",
-                computemgtd_self_terminates)
-        c.check("(i) clustermgtd killed mid-launch: token reused, no duplicate, no orphan",
-                killed_mid_launch_no_duplicate)
-        c.check("invariants", lambda: c.check_invariants(orphan_timeout=20, loop_time=3))
-    except Exception as e:
-        print(f"FAIL setup: {e}", flush=True)
-        c.failures.append("setup")
-    finally:
-        rc = c.finish()
-    return rc
+    return c.run([
+        ("static nodes up", static_up),
+        ("(h) clustermgtd gone: the down node shuts itself down, the busy node does not", computemgtd_self_terminates),
+        ("(i) clustermgtd killed mid-launch: token reused, no duplicate, no orphan", killed_mid_launch_no_duplicate),
+    ])
 
 
 if __name__ == "__main__":

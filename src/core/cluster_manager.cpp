@@ -106,6 +106,10 @@ class Iteration {
   Iteration(const ClusterSnapshot& snap, const ManagerState& state, const ManagerSettings& settings)
       : snap_(snap), settings_(settings) {
     plan_.next_state = state;
+    // A record stamped "in the future" means this host's clock stepped back since: restart it
+    // now, so a step back of a day delays a timeout by at most the timeout, not by the day.
+    for (auto& [name, since] : plan_.next_state.replacing) since = std::min(since, snap_.now);
+    for (auto& [key, ice] : plan_.next_state.insufficient_capacity) ice.since = std::min(ice.since, snap_.now);
   }
 
   Plan run() {
@@ -292,15 +296,16 @@ class Iteration {
       const InstanceHealth& h = *found;
       const int64_t timeout = settings_.health_check_timeout;
       bool ec2_failed = !settings_.disable_ec2_health_check &&
-                        ((h.instance_impaired && snap_.now - h.instance_impaired_since >= timeout) ||
-                         (h.system_impaired && snap_.now - h.system_impaired_since >= timeout));
+                        ((h.instance_impaired && snap_.cloud_now() - h.instance_impaired_since >= timeout) ||
+                         (h.system_impaired && snap_.cloud_now() - h.system_impaired_since >= timeout));
       bool event_failed = !settings_.disable_scheduled_event_health_check && !h.scheduled_events.empty();
       if (!ec2_failed && !event_failed) continue;
       const SlurmNode& n = *v.node;
       // Grace after a reboot or a fresh slurmd start (reference 13, #4751).
       if (n.has(kRebootIssued) || n.has(kRebootRequested)) continue;
+      // slurmd's start time is the compute node's clock, which keeps AWS time like the cloud's.
       if (n.slurmd_start_time &&
-          snap_.now - *n.slurmd_start_time < settings_.health_check_timeout_after_slurmdstarttime)
+          snap_.cloud_now() - *n.slurmd_start_time < settings_.health_check_timeout_after_slurmdstarttime)
         continue;
       v.failing_health = true;
       v.health_rule = ec2_failed ? "ec2_health_check" : "scheduled_events_check";
@@ -334,8 +339,12 @@ class Iteration {
         it = st.replacing.erase(it);
         continue;
       }
+      // The instance's launch time is the cloud's; without an instance yet, our own record.
+      int64_t age = v.instance ? snap_.cloud_now() - v.instance->launch_time : snap_.now - it->second;
+      // Compared with slurmd's start time below, which the compute node's clock took: in step with
+      // the cloud's (both keep AWS time), not necessarily with this host's.
       int64_t launched = v.instance ? v.instance->launch_time : it->second;
-      if (v.backing_valid && snap_.now - launched < settings_.node_replacement_timeout) {
+      if (v.backing_valid && age < settings_.node_replacement_timeout) {
         v.being_replaced = true;
         // The new instance's slurmd registered, but Slurm keeps the node DOWN (we set it down to
         // requeue its jobs): return it to service. A DRAIN flag left from before the replacement
@@ -560,7 +569,7 @@ class Iteration {
     std::vector<std::string> ids;
     for (const auto& inst : snap_.instances) {
       if (matched_[static_cast<size_t>(&inst - snap_.instances.data())]) continue;
-      if (snap_.now - inst.launch_time < settings_.orphaned_instance_timeout) continue;
+      if (snap_.cloud_now() - inst.launch_time < settings_.orphaned_instance_timeout) continue;
       ids.push_back(inst.id);
       note("orphaned-instance", inst.node_name_tag, "instance " + inst.id + " has no Slurm node");
     }

@@ -45,7 +45,13 @@ const char* to_string(FleetStatus s);
 std::optional<FleetStatus> parse_fleet_status(const std::string& s);
 
 struct ClusterSnapshot {
-  int64_t now = 0;
+  int64_t now = 0;  // this host's clock: compared with Slurm's times and ebbflow's own records
+  // The cloud's clock minus this host's (aws::process_clock_offset(), learnt from the replies'
+  // Date headers; 0 while they agree within a minute). Times the cloud reported (launch times,
+  // impairedSince) are compared with cloud_now(), so a head node whose clock is an hour ahead
+  // does not see every instance as an hour older than it is.
+  int64_t cloud_clock_offset = 0;
+  int64_t cloud_now() const { return now + cloud_clock_offset; }
   std::vector<SlurmNode> nodes;            // only nodes whose names parse
   std::vector<PartitionStatus> partitions;
   std::vector<CloudInstance> instances;

@@ -124,8 +124,10 @@ Result<core::ClusterSnapshot> observe_cluster(const ClusterContext& ctx, aws::Ec
     for (auto& s : *page)
       if (seen.insert(s.instance_id).second) statuses.push_back(std::move(s));
   }
-  return build_snapshot(std::move(*nodes), *parts, std::move(instances), health_ok ? &statuses : nullptr, queue_specs(ctx.config),
-                        now);
+  auto snap = build_snapshot(std::move(*nodes), *parts, std::move(instances), health_ok ? &statuses : nullptr,
+                             queue_specs(ctx.config), now);
+  snap.cloud_clock_offset = aws::process_clock_offset();  // as learnt from the replies just read
+  return snap;
 }
 
 std::string iteration_outcome(const IterationReport& report) {

@@ -445,11 +445,12 @@ class Cluster:
                 except subprocess.TimeoutExpired:
                     pass
 
-    def start_detached(self, argv, pid_file, log_name):
+    def start_detached(self, argv, pid_file, log_name, env=None):
         """Starts argv detached (its own session), logging to log/<log_name>, and writes its pid to
-        run/<pid_file> where `cluster delete` looks for it; finish() stops it by that pid."""
+        run/<pid_file> where `cluster delete` looks for it; finish() stops it by that pid. env adds
+        to the cluster's environment."""
         log = open(os.path.join(self.root, "log", log_name), "a")
-        p = subprocess.Popen(argv, env=self.env, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+        p = subprocess.Popen(argv, env=dict(self.env, **(env or {})), stdout=log, stderr=log, stdin=subprocess.DEVNULL,
                              start_new_session=True)
         log.close()
         with open(os.path.join(self.root, "run", pid_file), "w") as f:

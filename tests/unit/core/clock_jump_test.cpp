@@ -100,5 +100,49 @@ INSTANTIATE_TEST_SUITE_P(ForwardAndBackward, ClockStep,
                            return (info.param < 0 ? "back_" : "forward_") + std::to_string(std::abs(info.param)) + "s";
                          });
 
+// The head node's clock is an hour ahead of the cloud's (and of the compute nodes', which keep
+// AWS time): clustermgtd has learnt the offset from the cloud's Date headers. A static replacement
+// launched 20 s ago and an instance launched 5 s ago (not yet bound) are young on the cloud's clock.
+ClusterSnapshot replacing_while_host_clock_ahead(int64_t offset) {
+  ClusterSnapshot s = busy_cluster(T0 + 3600);
+  s.cloud_clock_offset = offset;
+  s.nodes[1] = node("q-st-c-2", "DOWN+CLOUD", "127.0.0.9");
+  s.nodes[1].reason = "static node replacement";
+  s.nodes[1].slurmd_start_time.reset();
+  s.instances[1] = instance("i-st2-new", "127.0.0.9", T0 - 20);
+  s.instances.push_back(instance("i-unbound", "127.0.0.10", T0 - 5));
+  return s;
+}
+
+TEST(HostClockAheadOfTheCloud, CloudTimesAreComparedWithTheCloudsClock) {
+  ManagerState state;
+  state.replacing["q-st-c-2"] = T0 + 3600 - 20;  // stamped with this host's clock at launch
+  ManagerSettings set = settings();
+  set.node_replacement_timeout = 600;
+  set.orphaned_instance_timeout = 120;
+  auto plan = decide_iteration(replacing_while_host_clock_ahead(-3600), state, set);
+  EXPECT_FALSE(touches(plan, "q-st-c-2", "i-st2-new")) << "the 20-s-old replacement timed out";
+  EXPECT_FALSE(touches(plan, "", "i-unbound")) << "the 5-s-old instance was taken for an orphan";
+  EXPECT_EQ(plan.next_state.replacing.count("q-st-c-2"), 1u);
+  // The control: without the offset both look an hour old, and are acted on.
+  auto blind = decide_iteration(replacing_while_host_clock_ahead(0), state, set);
+  EXPECT_TRUE(touches(blind, "q-st-c-2", "i-st2-new"));
+  EXPECT_TRUE(touches(blind, "", "i-unbound"));
+}
+
+TEST(HostClockSteppedBack, RecordsFromTheFutureRestartNow) {
+  // Stamped before the clock stepped back a day: the compute resource disabled for insufficient
+  // capacity would stay disabled a day plus the timeout; it waits for the timeout only.
+  ManagerState state;
+  state.insufficient_capacity[{"q", "c"}] = {T0 + 86400, "InsufficientInstanceCapacity"};
+  state.replacing["q-st-c-2"] = T0 + 86400;
+  ManagerSettings set = settings();
+  auto plan = decide_iteration(busy_cluster(T0), state, set);
+  ASSERT_EQ(plan.next_state.insufficient_capacity.count({"q", "c"}), 1u);
+  EXPECT_EQ(plan.next_state.insufficient_capacity.at({"q", "c"}).since, T0);
+  auto later = decide_iteration(busy_cluster(T0 + set.insufficient_capacity_timeout), plan.next_state, set);
+  EXPECT_EQ(later.next_state.insufficient_capacity.count({"q", "c"}), 0u) << "not re-enabled after the timeout";
+}
+
 }  // namespace
 }  // namespace ebbflow::core

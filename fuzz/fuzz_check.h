@@ -29,6 +29,14 @@ inline void check_error(const Error& e, const char* parser) {
   FUZZ_CHECK(!e.message.empty(), std::string(parser) + ": error without a message, code " + e.code);
 }
 
+// For the services' error-reply parsers: the message is more than blanks too, so a logged error
+// never reads "Code: " (docs/reliability.md, Fuzzing, finding 9).
+inline void check_error_reply(const Error& e, const char* parser) {
+  check_error(e, parser);
+  FUZZ_CHECK(e.message.find_first_not_of(" \t\r\n") != std::string::npos,
+             std::string(parser) + ": blank message, code " + e.code);
+}
+
 template <class T>
 void check_result(const Result<T>& r, const char* parser) {
   if (!r.ok()) check_error(r.error(), parser);

@@ -124,7 +124,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // The status code comes from the input too, so every branch of the error table is reachable.
   int http_status = size > 0 ? 400 + data[0] % 200 : 400;
   Error e = aws::parse_ec2_error(http_status, body);
-  FUZZ_CHECK(!e.code.empty(), "parse_ec2_error: error without a code");
+  fuzz::check_error_reply(e, "parse_ec2_error");
   if (http_status >= 500) FUZZ_CHECK(e.kind == ErrorKind::kRetry || e.kind == ErrorKind::kBackOff, "5xx not retried");
   return 0;
 }

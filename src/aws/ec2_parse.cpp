@@ -362,6 +362,7 @@ Error parse_ec2_error(int http_status, const std::string& body) {
     code = "Http" + std::to_string(http_status);
     message = "HTTP " + std::to_string(http_status) + " without an EC2 error document: " + body.substr(0, 200);
   }
+  message = message_or_stand_in(std::move(message), http_status);  // <Code> without <Message>
   if (!request_id.empty()) message += " (request " + request_id + ")";
 
   ErrorKind kind;

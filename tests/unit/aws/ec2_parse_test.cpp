@@ -340,6 +340,28 @@ TEST(Ec2Parse, ErrorTable) {
   EXPECT_EQ(parse_ec2_error(400, "").kind, ErrorKind::kGiveUp);
 }
 
+// Docs: reliability.md, finding 9. A code without a message still says something in the log.
+TEST(Ec2Parse, ErrorWithoutAMessageSaysSo) {
+  for (const std::string body :
+       {"<Response><Errors><Error><Code>InternalError</Code></Error></Errors><RequestID>req-1</RequestID></Response>",
+        "<Response><Errors><Error><Code>InternalError</Code><Message/></Error></Errors><RequestID>req-1</RequestID>"
+        "</Response>",
+        "<Response><Errors><Error><Code>InternalError</Code><Message>  </Message></Error></Errors>"
+        "<RequestID>req-1</RequestID></Response>"}) {
+    Error e = parse_ec2_error(500, body);
+    EXPECT_EQ(e.code, "InternalError");
+    EXPECT_EQ(e.message, "no message in the reply (HTTP 500) (request req-1)") << body;
+    EXPECT_EQ(e.describe(), "InternalError: no message in the reply (HTTP 500) (request req-1)");
+  }
+  Error no_request = parse_ec2_error(400, "<ErrorResponse><Error><Code>AuthFailure</Code></Error></ErrorResponse>");
+  EXPECT_EQ(no_request.message, "no message in the reply (HTTP 400)");
+  // A message, when there is one, is kept as it is.
+  EXPECT_EQ(parse_ec2_error(400, "<Response><Errors><Error><Code>X</Code><Message>m</Message></Error></Errors>"
+                                 "</Response>")
+                .message,
+            "m");
+}
+
 TEST(Iso8601, Forms) {
   EXPECT_EQ(xml::parse_iso8601("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(xml::parse_iso8601("2024-03-01T10:15:30.000Z"), 1709288130);

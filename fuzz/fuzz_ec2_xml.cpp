@@ -44,15 +44,20 @@ void check_instances(const std::vector<aws::Ec2Instance>& v, const char* parser)
   }
 }
 
-// The reference reading of DescribeInstances: the whole document as one DOM, or nothing.
+// The reference reading of DescribeInstances: the whole document as one DOM, or nothing. An
+// instance reads its fields in one pass over its children, so of two <instanceId>s the last
+// counts (a 60 s run found such a reply: a reference that took the first one disagreed).
 bool dom_instance_ids(const std::string& body, std::vector<std::string>& ids) {
   pugi::xml_document doc;
   if (!doc.load_buffer(body.data(), body.size(), pugi::parse_default, pugi::encoding_utf8)) return false;
   pugi::xml_node root = doc.document_element();
   if (std::string(root.name()) != "DescribeInstancesResponse") return false;
   for (pugi::xml_node res : root.child("reservationSet").children("item"))
-    for (pugi::xml_node item : res.child("instancesSet").children("item"))
-      ids.emplace_back(item.child("instanceId").child_value());
+    for (pugi::xml_node item : res.child("instancesSet").children("item")) {
+      std::string id;
+      for (pugi::xml_node c : item.children("instanceId")) id = c.child_value();
+      ids.push_back(std::move(id));
+    }
   return true;
 }
 

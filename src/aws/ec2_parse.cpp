@@ -44,7 +44,8 @@ void add_ip(std::vector<std::string>& ips, std::string_view ip) {
 }
 
 // One pass over the instance's children (an instance item has ~40 of them): cheaper than a
-// child(name) scan per field when a reply carries tens of thousands of instances.
+// child(name) scan per field when a reply carries tens of thousands of instances. Of a field
+// given twice (EC2 never does), the last one counts.
 Ec2Instance parse_instance(pugi::xml_node item) {
   Ec2Instance inst;
   std::string_view top_ip, primary_nic_ip;

@@ -223,6 +223,19 @@ TEST(Ec2Parse, DescribeInstancesFastPathEqualsWholeDocumentOnMutations) {
   EXPECT_GT(compared, 10000);
 }
 
+// Of a field given twice, the last one counts, on both paths.
+TEST(Ec2Parse, DescribeInstancesDuplicateFieldLastCounts) {
+  const std::string reply =
+      "<DescribeInstancesResponse><reservationSet><item><instancesSet><item><instanceId>i-first</instanceId>"
+      "<instanceType>t3.micro</instanceType><instanceId>i-last</instanceId></item></instancesSet></item>"
+      "</reservationSet></DescribeInstancesResponse>";
+  auto r = parse_describe_instances(reply, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].instance_id, "i-last");
+  expect_same_as_whole_document(reply, "duplicate instanceId");
+}
+
 TEST(Ec2Parse, DescribeInstancesEmptyShapes) {
   for (const std::string body :
        {"<DescribeInstancesResponse><reservationSet/></DescribeInstancesResponse>",

@@ -3,7 +3,8 @@
 //
 // Properties: failures are kRetry "MalformedResponse" with a message (a bad reply is retried,
 // never read as "no groups"); every group has a name and every instance an id; a terminate
-// result has an activity id; the error parser always yields a code and retries or backs off a 5xx.
+// result has an activity id; the error parser always yields a code and a message that is not
+// blank, and retries or backs off a 5xx.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -43,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   int http_status = size > 0 ? 400 + data[0] % 200 : 400;
   Error e = aws::parse_autoscaling_error(http_status, body);
-  FUZZ_CHECK(!e.code.empty(), "parse_autoscaling_error: error without a code");
+  fuzz::check_error_reply(e, "parse_autoscaling_error");
   if (http_status >= 500) FUZZ_CHECK(e.kind == ErrorKind::kRetry || e.kind == ErrorKind::kBackOff, "5xx not retried");
   return 0;
 }

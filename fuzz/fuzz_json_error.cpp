@@ -2,7 +2,8 @@
 //
 // The first two bytes pick the HTTP status (400-599) and whether an x-amzn-query-error header is
 // present (its value is the next line); the rest is the body. Properties: the error always has a
-// code, never contains '#' (the namespace is stripped), and a 5xx is always retried or backed off.
+// code and a message that is not blank, the code never contains '#' (the namespace is stripped),
+// and a 5xx is always retried or backed off.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -25,7 +26,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   resp.body = std::move(rest);
   Error e = aws::parse_json_error(resp);
-  FUZZ_CHECK(!e.code.empty(), "error without a code");
+  fuzz::check_error_reply(e, "parse_json_error");
   FUZZ_CHECK(e.code.find('#') == std::string::npos, "code keeps its namespace: " + e.code);
   if (resp.status >= 500)
     FUZZ_CHECK(e.kind == ErrorKind::kRetry || e.kind == ErrorKind::kBackOff, "5xx not retried: " + e.describe());

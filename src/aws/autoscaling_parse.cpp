@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "aws/autoscaling.h"
+#include "aws/aws_client.h"
 #include "aws/xml_util.h"
 
 namespace ebbflow::aws {
@@ -120,6 +121,7 @@ Error parse_autoscaling_error(int http_status, const std::string& body) {
     code = "Http" + std::to_string(http_status);
     message = "HTTP " + std::to_string(http_status) + " without an Auto Scaling error document: " + body.substr(0, 200);
   }
+  message = message_or_stand_in(std::move(message), http_status);  // <Code> without <Message>
   ErrorKind kind;
   if (is_throttling_code(code)) {
     kind = ErrorKind::kBackOff;

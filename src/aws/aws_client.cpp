@@ -76,7 +76,7 @@ Error default_error(const HttpResponse& resp) {
                    : resp.status == 429 ? ErrorKind::kBackOff
                    : resp.status == 404 ? ErrorKind::kNotFound
                                         : ErrorKind::kGiveUp;
-  return make_error(kind, "Http" + std::to_string(resp.status), resp.body.substr(0, 512));
+  return make_error(kind, "Http" + std::to_string(resp.status), message_or_stand_in(resp.body.substr(0, 512), resp.status));
 }
 
 std::atomic<int64_t> g_clock_offset{0};  // see process_clock_offset()
@@ -132,6 +132,11 @@ bool is_expired_credentials_code(const std::string& code) {
 }
 bool is_transient_code(const std::string& code) { return in(code, kTransientCodes); }
 bool is_clock_skew_code(const std::string& code) { return in(code, kClockSkewCodes); }
+
+std::string message_or_stand_in(std::string message, int http_status) {
+  if (message.find_first_not_of(" \t\r\n") != std::string::npos) return message;
+  return "no message in the reply (HTTP " + std::to_string(http_status) + ")";
+}
 
 AwsClient::AwsClient(ClientConfig config, std::string service, std::unique_ptr<HttpClient> http,
                      ErrorParser parse_error, AwsClientHooks hooks)

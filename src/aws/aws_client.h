@@ -84,6 +84,9 @@ using ErrorParser = std::function<Error(const HttpResponse&)>;
 // The standard-mode classification, exposed for tests and for protocol clients.
 bool is_throttling_code(const std::string& code);
 bool is_transient_code(const std::string& code);
+// The message of an error reply, or "no message in the reply (HTTP <status>)" when it has none
+// or only blanks, so that a logged error never reads "Code: " (the error parsers use it).
+std::string message_or_stand_in(std::string message, int http_status);
 // ExpiredToken, ExpiredTokenException, RequestExpired: with a credentials provider, the client
 // invalidates it and repeats the request once with fresh credentials.
 bool is_expired_credentials_code(const std::string& code);

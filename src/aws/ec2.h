@@ -215,7 +215,13 @@ class Ec2Client : public Ec2Api {
 };
 
 // Parsers for EC2 XML replies, exposed for tests, fuzzing and benchmarks.
+// parse_describe_instances reads a large reply one <instancesSet> at a time (ec2_parse.cpp says
+// how) and falls back to parse_describe_instances_whole_document, the reference reading (one DOM
+// of the whole reply), whenever the reply does not have that shape; both give the same instances,
+// next token and errors for every input.
 Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& xml, std::string* next_token);
+Result<std::vector<Ec2Instance>> parse_describe_instances_whole_document(const std::string& xml,
+                                                                         std::string* next_token);
 Result<std::vector<Ec2Instance>> parse_run_instances(const std::string& xml);
 Result<std::vector<InstanceStatus>> parse_describe_instance_status(const std::string& xml, std::string* next_token);
 Result<std::vector<InstanceStateChange>> parse_terminate_instances(const std::string& xml);

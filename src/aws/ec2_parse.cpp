@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string_view>
 
 #include "aws/aws_client.h"
 #include "aws/ec2.h"
@@ -42,7 +44,8 @@ void add_ip(std::vector<std::string>& ips, std::string_view ip) {
 }
 
 // One pass over the instance's children (an instance item has ~40 of them): cheaper than a
-// child(name) scan per field when a reply carries tens of thousands of instances.
+// child(name) scan per field when a reply carries tens of thousands of instances. Of a field
+// given twice (EC2 never does), the last one counts.
 Ec2Instance parse_instance(pugi::xml_node item) {
   Ec2Instance inst;
   std::string_view top_ip, primary_nic_ip;
@@ -130,63 +133,129 @@ size_t find(std::string_view hay, size_t from, std::string_view needle) {
   return hit ? static_cast<size_t>(static_cast<const char*>(hit) - hay.data()) : std::string_view::npos;
 }
 
-}  // namespace
+// The reservations' instances as the DOM holds them: reservationSet (the first) > item >
+// instancesSet (the first) > item.
+template <class Visit>
+void for_each_instances_set(pugi::xml_node root, Visit&& visit) {
+  for (pugi::xml_node res : root.child("reservationSet").children("item")) visit(res.child("instancesSet"));
+}
 
-// A large reply is not loaded as one DOM: for 56,000 instances that is hundreds of MB of text and
-// a gigabyte of scattered nodes. Instead each <instancesSet> body (the instances of one
-// reservation, nothing nested inside is called instancesSet) is parsed as an XML fragment into a
-// reused document that stays in cache, and the envelope (root element, nextToken) is parsed on
-// its own. Reservation fields other than instancesSet are not used. If the text does not have
-// this shape, the whole reply is parsed at once, which also yields the precise error.
-Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& body, std::string* next_token) {
-  constexpr std::string_view kOpen = "<instancesSet>", kClose = "</instancesSet>";
-  std::string_view view(body);
-  std::vector<Ec2Instance> out;
-  const size_t set_open = find(view, 0, "<reservationSet>");
-  const size_t set_close = view.rfind("</reservationSet>");
-  bool fast = set_open != std::string_view::npos && set_close != std::string_view::npos && set_close > set_open;
-  if (fast) {
-    pugi::xml_document chunk;
-    for (size_t pos = set_open; fast;) {
-      size_t open = find(view, pos, kOpen);
-      if (open == std::string_view::npos || open > set_close) break;
-      size_t close = find(view, open, kClose);
-      if (close == std::string_view::npos || close > set_close) {
-        fast = false;
-        break;
-      }
-      std::string_view items = view.substr(open + kOpen.size(), close - open - kOpen.size());
-      if (!chunk.load_buffer(items.data(), items.size(), pugi::parse_default | pugi::parse_fragment,
-                             pugi::encoding_utf8)) {
-        fast = false;
-        break;
-      }
-      for (pugi::xml_node item : chunk.children("item")) out.push_back(parse_instance(item));
-      pos = close + kClose.size();
-    }
-  }
-
-  pugi::xml_document doc;
-  pugi::xml_node root;
-  if (fast) {
-    std::string envelope;
-    envelope.reserve(set_open + (view.size() - set_close) + 32);
-    envelope.append(view.substr(0, set_open)).append("<reservationSet>").append(view.substr(set_close));
-    auto r = load(doc, envelope, "DescribeInstancesResponse");
-    if (!r.ok()) return r.error();
-    root = *r;
-  } else {
-    out.clear();
-    auto r = load(doc, body, "DescribeInstancesResponse");
-    if (!r.ok()) return r.error();
-    root = *r;
-    for (pugi::xml_node res : root.child("reservationSet").children("item"))
-      for (pugi::xml_node item : res.child("instancesSet").children("item")) out.push_back(parse_instance(item));
-  }
+Result<std::vector<Ec2Instance>> finish(std::vector<Ec2Instance> out, pugi::xml_node root, std::string* next_token) {
   for (const auto& i : out)
     if (i.instance_id.empty()) return malformed("an instance without instanceId in DescribeInstances");
   if (next_token) *next_token = str(root, "nextToken");
   return out;
+}
+
+// One <instancesSet>...</instancesSet> of the reply, found by text search.
+struct InstancesSetText {
+  size_t open = 0;          // offset of "<instancesSet>" in the reply
+  size_t close = 0;         // offset of the first "</instancesSet>" after it
+  size_t envelope_name = 0; // offset of the element's name ("instancesSet") in the envelope
+};
+
+// A large reply is not loaded as one DOM: for 56,000 instances that is hundreds of MB of text and
+// a gigabyte of scattered nodes. Instead:
+//  1. every "<instancesSet>" ... first following "</instancesSet>" in the text is one instance
+//     set (EC2 nests nothing called instancesSet inside one);
+//  2. the envelope, the reply with only those bodies removed (root, nextToken, the reservation
+//     shells with an empty <instancesSet></instancesSet> each), is parsed as a document;
+//  3. each set, tags included, is parsed as a document of its own into a reused pugi document
+//     that stays in cache, and the instances are read from it.
+// The answer is the whole-document parse's exactly when: the envelope parses, every cut is an
+// <instancesSet> element of the envelope (checked by its offset, so a "<instancesSet>" inside a
+// comment, CDATA or attribute value is noticed), every instancesSet the DOM walk reaches is one of
+// the cuts, and every set parses. Then the reply is the envelope with well-formed element content
+// put back into empty elements, which is what the whole-document parse sees. Anything else
+// (including any malformed reply) returns nullopt, and the caller parses the whole reply, which
+// also gives the precise error.
+std::optional<Result<std::vector<Ec2Instance>>> parse_describe_instances_by_set(std::string_view body,
+                                                                                std::string* next_token) {
+  constexpr std::string_view kOpen = "<instancesSet>", kClose = "</instancesSet>";
+  std::vector<InstancesSetText> sets;
+  std::string envelope;
+  size_t copied = 0;  // the reply up to here is in the envelope, bodies left out
+  for (size_t pos = 0;;) {
+    size_t open = find(body, pos, kOpen);
+    if (open == std::string_view::npos) break;
+    size_t close = find(body, open + kOpen.size(), kClose);
+    if (close == std::string_view::npos) return std::nullopt;
+    if (sets.empty()) envelope.reserve(body.size() / 64 + 256);
+    envelope.append(body.substr(copied, open + kOpen.size() - copied));
+    sets.push_back({open, close, envelope.size() - kOpen.size() + 1});
+    copied = close;
+    pos = close + kClose.size();
+  }
+  if (sets.empty()) return std::nullopt;  // nothing to split: small reply
+  envelope.append(body.substr(copied));
+
+  pugi::xml_document doc;
+  if (!doc.load_buffer(envelope.data(), envelope.size(), pugi::parse_default, pugi::encoding_utf8))
+    return std::nullopt;
+  pugi::xml_node root = doc.document_element();
+  if (std::strcmp(root.name(), "DescribeInstancesResponse") != 0) return std::nullopt;
+
+  // Every cut must be an instancesSet element of the envelope: walk the whole envelope (it is
+  // small; from the document node, in case of elements after the root) in document order, which
+  // is offset order, as the cuts are.
+  size_t verified = 0;
+  for (pugi::xml_node n = doc.first_child(); n;) {
+    if (verified < sets.size() && n.type() == pugi::node_element && std::strcmp(n.name(), "instancesSet") == 0 &&
+        n.offset_debug() == static_cast<ptrdiff_t>(sets[verified].envelope_name))
+      ++verified;
+    if (pugi::xml_node child = n.first_child()) {
+      n = child;
+      continue;
+    }
+    while (n && !n.next_sibling()) n = n.parent();  // the document node has no siblings: ends there
+    if (n) n = n.next_sibling();
+  }
+  if (verified != sets.size()) return std::nullopt;
+
+  // The sets whose instances the DOM walk reads, in its order (document order too).
+  std::vector<bool> used(sets.size(), false);
+  bool all_cut = true;
+  size_t next = 0;
+  for_each_instances_set(root, [&](pugi::xml_node set) {
+    if (!all_cut || !set) return;
+    ptrdiff_t at = set.offset_debug();
+    while (next < sets.size() && static_cast<ptrdiff_t>(sets[next].envelope_name) < at) ++next;
+    if (next < sets.size() && static_cast<ptrdiff_t>(sets[next].envelope_name) == at) used[next++] = true;
+    else all_cut = false;  // e.g. <instancesSet/>: its items (if any) are in the envelope
+  });
+  if (!all_cut) return std::nullopt;
+
+  std::vector<Ec2Instance> out;
+  pugi::xml_document chunk;
+  for (size_t i = 0; i < sets.size(); ++i) {
+    std::string_view text = body.substr(sets[i].open, sets[i].close + kClose.size() - sets[i].open);
+    if (!chunk.load_buffer(text.data(), text.size(), pugi::parse_default, pugi::encoding_utf8)) return std::nullopt;
+    // One element spanning the text: "<instancesSet>a</instancesSet ><instancesSet>b</instancesSet>"
+    // would parse too, as two sibling elements.
+    if (chunk.first_child() != chunk.last_child()) return std::nullopt;
+    if (used[i])
+      for (pugi::xml_node item : chunk.document_element().children("item")) out.push_back(parse_instance(item));
+  }
+  return finish(std::move(out), root, next_token);
+}
+
+}  // namespace
+
+Result<std::vector<Ec2Instance>> parse_describe_instances_whole_document(const std::string& body,
+                                                                         std::string* next_token) {
+  pugi::xml_document doc;
+  auto root = load(doc, body, "DescribeInstancesResponse");
+  if (!root.ok()) return root.error();
+  std::vector<Ec2Instance> out;
+  for_each_instances_set(*root, [&](pugi::xml_node set) {
+    for (pugi::xml_node item : set.children("item")) out.push_back(parse_instance(item));
+  });
+  return finish(std::move(out), *root, next_token);
+}
+
+Result<std::vector<Ec2Instance>> parse_describe_instances(const std::string& body, std::string* next_token) {
+  if (auto by_set = parse_describe_instances_by_set(body, next_token)) return std::move(*by_set);
+  return parse_describe_instances_whole_document(body, next_token);
 }
 
 Result<std::vector<Ec2Instance>> parse_run_instances(const std::string& body) {
@@ -294,6 +363,7 @@ Error parse_ec2_error(int http_status, const std::string& body) {
     code = "Http" + std::to_string(http_status);
     message = "HTTP " + std::to_string(http_status) + " without an EC2 error document: " + body.substr(0, 200);
   }
+  message = message_or_stand_in(std::move(message), http_status);  // <Code> without <Message>
   if (!request_id.empty()) message += " (request " + request_id + ")";
 
   ErrorKind kind;

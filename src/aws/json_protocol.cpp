@@ -21,6 +21,7 @@ Error parse_json_error(const HttpResponse& resp) {
     code = "Http" + std::to_string(resp.status);
     message = "HTTP " + std::to_string(resp.status) + " without a JSON error document: " + resp.body.substr(0, 200);
   }
+  message = message_or_stand_in(std::move(message), resp.status);  // "__type" without "message"
 
   ErrorKind kind;
   if (is_throttling_code(code)) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <climits>
+#include <cstdint>
 #include <functional>
 
 namespace ebbflow::core {
@@ -15,14 +17,20 @@ std::string strip(std::string_view s) {
   return std::string(s.substr(b, e - b + 1));
 }
 
-std::optional<int> to_int(const std::string& s) {
-  int v = 0;
+// A count squeue printed: a whole number from 0 to kMaxSqueueCount.
+Result<int> parse_count(const std::string& s) {
+  int64_t v = 0;
   auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
+  if (ec == std::errc::invalid_argument || p != s.data() + s.size())
+    return make_error(ErrorKind::kInvalidInput, "SqueueParse", "\"" + s + "\" is not a number");
+  if (ec == std::errc::result_out_of_range || v < 0 || v > kMaxSqueueCount)
+    return make_error(ErrorKind::kInvalidInput, "SqueueParse",
+                      "\"" + s + "\" is outside 0.." + std::to_string(kMaxSqueueCount) + " (no Slurm job counts that)");
+  return static_cast<int>(v);
 }
 
-int ceil_div(int a, int b) { return b <= 0 ? 0 : (a + b - 1) / b; }
+// In 64 bits: every operand is an int, so a + b - 1 cannot overflow.
+int64_t ceil_div(int64_t a, int64_t b) { return b <= 0 ? 0 : (a + b - 1) / b; }
 
 std::vector<std::string> split_fixed(std::string_view line) {
   std::vector<std::string> fields;
@@ -66,12 +74,18 @@ Result<std::map<std::string, int>> parse_tres(const std::string& text) {
     }
     int count = 1;  // "gpu" alone means one
     if (parts.size() > 1) {
-      auto n = to_int(parts.back());
-      if (!n || *n < 0)
-        return make_error(ErrorKind::kInvalidInput, "SqueueParse", "TRES \"" + text + "\": \"" + item + "\" has no count");
+      auto n = parse_count(parts.back());
+      if (!n.ok())
+        return make_error(ErrorKind::kInvalidInput, "SqueueParse",
+                          "TRES \"" + text + "\", count of \"" + item + "\": " + n.error().message);
       count = *n;
     }
-    out[parts.front()] += count;
+    int& total = out[parts.front()];
+    if (static_cast<int64_t>(total) + count > kMaxSqueueCount)
+      return make_error(ErrorKind::kInvalidInput, "SqueueParse",
+                        "TRES \"" + text + "\": " + parts.front() + " adds up to more than " +
+                            std::to_string(kMaxSqueueCount));
+    total += count;
   }
   return out;
 }
@@ -96,8 +110,8 @@ Result<std::vector<SqueueJob>> parse_squeue(const std::string& output) {
         j.*member = 1;
         return {};
       }
-      auto n = to_int(v);
-      if (!n) return make_error(ErrorKind::kInvalidInput, "SqueueParse", "\"" + v + "\" is not a number");
+      auto n = parse_count(v);
+      if (!n.ok()) return n.error();
       j.*member = *n;
       return {};
     };
@@ -153,20 +167,29 @@ const std::vector<std::string>& pending_resources_reasons() {
   return reasons;
 }
 
-int job_gpus_total(const SqueueJob& job) {
-  if (!job.tres_per_node.empty()) return tres_get(job.tres_per_node, "gpu") * job.nodes;
-  if (!job.tres_per_task.empty()) return tres_get(job.tres_per_task, "gpu") * job.tasks;
-  if (!job.tres_per_job.empty()) return tres_get(job.tres_per_job, "gpu");
-  return 0;
+int64_t job_gpus_total(const SqueueJob& job) {
+  int64_t total = 0;
+  if (!job.tres_per_node.empty()) total = int64_t{tres_get(job.tres_per_node, "gpu")} * job.nodes;
+  else if (!job.tres_per_task.empty()) total = int64_t{tres_get(job.tres_per_task, "gpu")} * job.tasks;
+  else if (!job.tres_per_job.empty()) total = tres_get(job.tres_per_job, "gpu");
+  return std::max<int64_t>(total, 0);
 }
 
 namespace {
 
-// More nodes than Slurm printed, when GPUs force it; CPUs grow with them.
-void raise_nodes(SqueueJob& job, int new_min_nodes) {
-  if (new_min_nodes <= job.nodes) return;
-  job.nodes = new_min_nodes;
-  job.cpus_total = std::max(job.cpus_total, job.nodes * job.cpus_min_per_node);
+// A job whose nodes, CPUs or GPUs exceed an int can fit no cluster (a group's MaxSize times a
+// node's slots is far below that): normalize_pending_jobs drops it, like a job bigger than a node.
+bool fits_int(int64_t v) { return v <= INT_MAX; }
+
+// More nodes than Slurm printed, when GPUs force it; CPUs grow with them. False when the job
+// grows beyond fits_int.
+bool raise_nodes(SqueueJob& job, int64_t new_min_nodes) {
+  if (new_min_nodes <= job.nodes) return true;
+  const int64_t cpus = std::max<int64_t>(job.cpus_total, new_min_nodes * job.cpus_min_per_node);
+  if (!fits_int(new_min_nodes) || !fits_int(cpus)) return false;
+  job.nodes = static_cast<int>(new_min_nodes);
+  job.cpus_total = static_cast<int>(cpus);
+  return true;
 }
 
 }  // namespace
@@ -179,24 +202,34 @@ std::vector<SqueueJob> normalize_pending_jobs(const std::vector<SqueueJob>& jobs
     // Defensive floors: the original divided by these (a missing column left them 0).
     job.nodes = std::max(job.nodes, 1);
     job.cpus_min_per_node = std::max(job.cpus_min_per_node, 1);
-    // Step 1: CPUs per GPU, then the nodes needed by tasks of cpus_min_per_node CPUs.
-    if (auto it = job.cpus_per_tres.find("gpu"); it != job.cpus_per_tres.end())
-      job.cpus_total = std::max(job.cpus_total, it->second * job_gpus_total(job));
+    // Step 1: CPUs per GPU, then the nodes needed by tasks of cpus_min_per_node CPUs. Counts
+    // are ints and products are taken in 64 bits (parse_squeue bounds what it reads, but these
+    // jobs may come from elsewhere).
+    if (auto it = job.cpus_per_tres.find("gpu"); it != job.cpus_per_tres.end()) {
+      const int64_t gpus = job_gpus_total(job);
+      if (!fits_int(gpus)) continue;
+      const int64_t cpus = std::max<int64_t>(job.cpus_total, int64_t{it->second} * gpus);
+      if (!fits_int(cpus)) continue;
+      job.cpus_total = static_cast<int>(cpus);
+    }
     if (f.node_slots >= job.cpus_min_per_node) {
       const int usable = f.node_slots - (f.node_slots % job.cpus_min_per_node);
-      job.nodes = std::max(job.nodes, ceil_div(job.cpus_total, usable));
+      // cpus_total / usable <= cpus_total: an int.
+      job.nodes = std::max(job.nodes, static_cast<int>(ceil_div(job.cpus_total, usable)));
     }
     // Step 2: nodes implied by GPU requests (--gpus, --gpus-per-task).
     if (f.node_gpus > 0) {
-      if (int g = tres_get(job.tres_per_job, "gpu"); g > 0) raise_nodes(job, ceil_div(g, f.node_gpus));
+      if (int g = tres_get(job.tres_per_job, "gpu"); g > 0 && !raise_nodes(job, ceil_div(g, f.node_gpus))) continue;
       if (int g = tres_get(job.tres_per_task, "gpu"); g > 0) {
         const int tasks_per_node = f.node_gpus / g;
-        if (tasks_per_node > 0) raise_nodes(job, ceil_div(job.tasks, tasks_per_node));
+        if (tasks_per_node > 0 && !raise_nodes(job, ceil_div(job.tasks, tasks_per_node))) continue;
       }
     }
     // Step 4: filters.
-    const int slots_per_node = std::max(job.cpus_min_per_node, ceil_div(job.cpus_total, job.nodes));
-    const int gpus_per_node = ceil_div(job_gpus_total(job), job.nodes);
+    const int64_t gpus_total = job_gpus_total(job);
+    if (!fits_int(gpus_total)) continue;
+    const int64_t slots_per_node = std::max<int64_t>(job.cpus_min_per_node, ceil_div(job.cpus_total, job.nodes));
+    const int64_t gpus_per_node = ceil_div(gpus_total, job.nodes);
     if (slots_per_node > f.node_slots || gpus_per_node > f.node_gpus) continue;  // never fits one node
     if (f.max_nodes && job.nodes > *f.max_nodes) continue;                       // bigger than the group
     if (f.filter_by_reasons && std::find(reasons.begin(), reasons.end(), job.pending_reason) == reasons.end())
@@ -210,7 +243,8 @@ std::vector<NodeRequest> slurm_node_requests(const std::vector<SqueueJob>& pendi
   std::vector<NodeRequest> out;
   out.reserve(pending.size());
   for (const auto& job : pending)
-    out.push_back(NodeRequest{job.nodes, {{"slots", job.cpus_total}, {"gpus", job_gpus_total(job)}}});
+    out.push_back(NodeRequest{
+        job.nodes, {{"slots", job.cpus_total}, {"gpus", static_cast<int>(std::min<int64_t>(job_gpus_total(job), INT_MAX))}}});
   return out;
 }
 

@@ -12,6 +12,7 @@
 // core::optimal_node_count. Pure: text in, numbers out.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,22 +41,30 @@ struct SqueueJob {
 
 inline constexpr int kSqueueColumnWidth = 200;
 
+// The largest count parse_squeue accepts in a number column or a TRES (per name, summed): a
+// hundred million CPUs, nodes, tasks or GPUs is beyond any cluster, and the bound keeps the
+// demand arithmetic far from overflow (docs/reliability.md, Fuzzing, finding 7).
+inline constexpr int kMaxSqueueCount = 100'000'000;
+
 // The squeue -O format string above (the adapter's argv uses it).
 const char* squeue_format_argument();
 
 // Parses the fixed-width output; kInvalidInput (code "SqueueParse") naming the line and column
-// on a number that is not a number. Empty output (or only a header) -> no jobs.
+// on a number that is not a number or not a count from 0 to kMaxSqueueCount. Empty output (or
+// only a header) -> no jobs.
 Result<std::vector<SqueueJob>> parse_squeue(const std::string& output);
 
 // Parses "gpu:12,foo:2" (also "gres:gpu:2" and "gpu:tesla:2": the last field is the count,
-// the first non-"gres" field the name); "N/A" or "" -> {}.
+// the first non-"gres" field the name); "N/A" or "" -> {}. A count, or the sum of one name's
+// counts, above kMaxSqueueCount is an error.
 Result<std::map<std::string, int>> parse_tres(const std::string& text);
 
 // Pending reasons that more nodes can satisfy (reference 11.1.1, exact strings).
 const std::vector<std::string>& pending_resources_reasons();
 
-// GPUs the job needs in total (reference 11.1.1 step 3).
-int job_gpus_total(const SqueueJob& job);
+// GPUs the job needs in total (reference 11.1.1 step 3), in 64 bits (a product of two ints);
+// negative counts count as none.
+int64_t job_gpus_total(const SqueueJob& job);
 
 struct SlurmPendingFilter {
   int node_slots = 1;
@@ -65,7 +74,8 @@ struct SlurmPendingFilter {
 };
 
 // Normalises and filters pending (PD) jobs (reference 11.1.1 steps 1-4); jobs in other states
-// are left out.
+// are left out, and so are jobs whose nodes, CPUs or GPUs no longer fit an int once normalised
+// (no cluster is that big).
 std::vector<SqueueJob> normalize_pending_jobs(const std::vector<SqueueJob>& jobs, const SlurmPendingFilter& filter);
 
 // One NodeRequest per job: {nodes, {slots: cpus_total, gpus: gpus_total}} (reference 2.5).

@@ -107,6 +107,19 @@ TEST(AutoScalingParse, ErrorTable) {
   EXPECT_EQ(html.kind, ErrorKind::kRetry);
 }
 
+// Docs: reliability.md, finding 9. A code without a message still says something in the log.
+TEST(AutoScalingParse, ErrorWithoutAMessageSaysSo) {
+  Error e = parse_autoscaling_error(
+      400, "<ErrorResponse><Error><Code>AlreadyExists</Code></Error><RequestId>req-7</RequestId></ErrorResponse>");
+  EXPECT_EQ(e.code, "AlreadyExists");
+  EXPECT_EQ(e.kind, ErrorKind::kGiveUp);
+  EXPECT_EQ(e.message, "no message in the reply (HTTP 400) (request req-7)");
+  Error blank = parse_autoscaling_error(
+      503, "<ErrorResponse><Error><Code>Throttling</Code><Message>\n</Message></Error></ErrorResponse>");
+  EXPECT_EQ(blank.kind, ErrorKind::kBackOff);
+  EXPECT_EQ(blank.message, "no message in the reply (HTTP 503)");
+}
+
 TEST(AutoScalingClient, DescribeFollowsNextToken) {
   auto state = std::make_shared<testing::FakeHttpState>();
   state->replies.push_back(testing::reply(200, describe_reply(group_xml("a") + group_xml("b"), "b")));

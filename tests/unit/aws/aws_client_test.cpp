@@ -131,6 +131,24 @@ TEST(AwsClient, GivesUpAfterMaxAttempts) {
   EXPECT_EQ(h.sleeps.size(), 2u);
 }
 
+// Without a service parser the body is the message; an empty body still says something
+// (docs/reliability.md, finding 9).
+TEST(AwsClient, DefaultErrorParserWithAnEmptyBodySaysSo) {
+  auto http = std::make_shared<FakeHttpState>();
+  http->replies.push_back(reply(403, ""));
+  http->replies.push_back(reply(404, "no such thing"));
+  ClientConfig config;
+  config.credentials = {"AKIDTEST", "secret", ""};
+  AwsClient client(config, "ec2", std::make_unique<FakeHttpClient>(http), nullptr,
+                   AwsClientHooks{[] { return kNow; }, [](std::chrono::milliseconds) {}, [] { return 0.5; }});
+  auto empty = client.call("POST", "/", "application/x-www-form-urlencoded; charset=utf-8", "Action=X");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().describe(), "Http403: no message in the reply (HTTP 403)");
+  auto with_body = client.call("POST", "/", "application/x-www-form-urlencoded; charset=utf-8", "Action=X");
+  ASSERT_FALSE(with_body.ok());
+  EXPECT_EQ(with_body.error().describe(), "Http404: no such thing");
+}
+
 TEST(AwsClient, DoesNotRetryClientErrors) {
   Harness h;
   h.http->replies.push_back(reply(400, "InvalidParameterValue"));

@@ -70,6 +70,11 @@ void expect_same(const std::vector<Ec2Instance>& a, const std::vector<Ec2Instanc
   ASSERT_EQ(a.size(), b.size());
   for (size_t i = 0; i < a.size(); ++i) {
     EXPECT_EQ(a[i].instance_id, b[i].instance_id);
+    EXPECT_EQ(a[i].instance_type, b[i].instance_type);
+    EXPECT_EQ(a[i].state, b[i].state);
+    EXPECT_EQ(a[i].private_dns_name, b[i].private_dns_name);
+    EXPECT_EQ(a[i].client_token, b[i].client_token);
+    EXPECT_EQ(a[i].launch_template_name, b[i].launch_template_name);
     EXPECT_EQ(a[i].private_ip, b[i].private_ip);
     EXPECT_EQ(a[i].all_private_ips, b[i].all_private_ips);
     EXPECT_EQ(a[i].tags, b[i].tags);
@@ -102,6 +107,133 @@ TEST(Ec2Parse, DescribeInstancesDamageInsideAReservationIsMalformed) {
   std::string envelope = fixture("describe_instances_page1.xml");
   envelope.replace(envelope.find("</nextToken>"), 12, "</nextTokn>");
   EXPECT_FALSE(parse_describe_instances(envelope, nullptr).ok());
+}
+
+// The reply parsed one instance set at a time must equal the whole-document parse: the same
+// instances, the same next token, or the same error.
+void expect_same_as_whole_document(const std::string& body, const std::string& label) {
+  std::string fast_token = "unset", whole_token = "unset";
+  auto fast = parse_describe_instances(body, &fast_token);
+  auto whole = parse_describe_instances_whole_document(body, &whole_token);
+  ASSERT_EQ(fast.ok(), whole.ok()) << label << "\n" << (fast.ok() ? whole : fast).error().describe() << "\n"
+                                << (body.size() < 2000 ? body : body.substr(0, 2000) + "...");
+  if (!fast.ok()) {
+    EXPECT_EQ(fast.error().code, whole.error().code) << label;
+    EXPECT_EQ(fast.error().message, whole.error().message) << label;
+    return;
+  }
+  SCOPED_TRACE(label);
+  expect_same(*fast, *whole);
+  EXPECT_EQ(fast_token, whole_token);
+}
+
+// Docs: reliability.md, finding 6. A reservation header damaged so that it hides the next
+// <instancesSet> opening tag: the text between instance sets used to be skipped, so the reply
+// was accepted without the second reservation's instance.
+TEST(Ec2Parse, DescribeInstancesDamageBetweenInstanceSetsIsMalformed) {
+  const std::string page = fixture("describe_instances_page1.xml");
+  const size_t second_reservation = page.find("<reservationId>r-0987654321fedcba0</reservationId>");
+  ASSERT_NE(second_reservation, std::string::npos);
+  const size_t second_set = page.find("<instancesSet>", second_reservation);
+  ASSERT_NE(second_set, std::string::npos);
+
+  std::string hidden = page;  // "<instancesSet>" is no longer in the text
+  hidden.replace(second_set, 14, "<instancesSet\x01>");
+  std::string header = page;  // the reservation's header is damaged, the tags around it intact
+  header.replace(second_reservation, 50, "<reservationId>r-0987654321fedcba0</reservationI>");
+  for (const std::string& damaged : {hidden, header}) {
+    auto r = parse_describe_instances(damaged, nullptr);
+    ASSERT_FALSE(r.ok()) << "accepted with " << r->size() << " instances";
+    EXPECT_EQ(r.error().kind, ErrorKind::kRetry);
+    EXPECT_EQ(r.error().code, "MalformedResponse");
+    expect_same_as_whole_document(damaged, "damaged");
+  }
+}
+
+// Docs: reliability.md, finding 6. Text that looks like the markup the fast path searches for,
+// where it is not markup (attribute values, comments, CDATA), changes nothing: the reply is
+// well formed and reads as the whole-document parse reads it.
+TEST(Ec2Parse, DescribeInstancesMarkupLookalikesInTextAreNotMarkup) {
+  const std::string page = fixture("describe_instances_page1.xml");
+  auto edit = [&](const std::string& find, const std::string& replace) {
+    std::string out = page;
+    size_t at = out.find(find);
+    EXPECT_NE(at, std::string::npos) << find;
+    return out.replace(at, find.size(), replace);
+  };
+  const std::string before_reservations = edit("<requestId>", "<requestId note=\"<reservationSet>\">");
+  {
+    std::string token;
+    auto r = parse_describe_instances(before_reservations, &token);
+    ASSERT_TRUE(r.ok()) << r.error().describe();  // was rejected forever: the envelope was cut there
+    EXPECT_EQ(r->size(), 3u);
+    EXPECT_EQ(token, "eyJ2IjoiMiIsImMiOiJwYWdlMiJ9");
+  }
+  const std::string cases[] = {
+      before_reservations,
+      edit("<requestId>", "<requestId note=\"<instancesSet>\">"),
+      edit("<requestId>", "<!-- <instancesSet> --><requestId>"),
+      edit("<requestId>", "<!-- <instancesSet> </instancesSet> --><requestId>"),
+      edit("<ownerId>", "<ownerId a=\"</instancesSet>\">"),
+      edit("<imageId>", "<imageId><![CDATA[</instancesSet>]]></imageId><imageId>"),
+      edit("<imageId>", "<imageId><![CDATA[<instancesSet>]]></imageId><imageId>"),
+      edit("<groupSet/>", "<groupSet/><instancesSet/>"),  // a second instancesSet: the DOM reads the first
+      edit("<groupSet/>", "<groupSet/><instancesSet><item><instanceId>i-first</instanceId></item></instancesSet>"),
+      edit("</reservationSet>", "</reservationSet><reservationSet><item><instancesSet><item><instanceId>i-2nd-set"
+                                "</instanceId></item></instancesSet></item></reservationSet>"),
+      edit("<instancesSet>", "<instancesSet >"),
+      edit("<instancesSet>", "<instancesSet a=\"1\">"),
+  };
+  for (size_t i = 0; i < std::size(cases); ++i) expect_same_as_whole_document(cases[i], "case " + std::to_string(i));
+}
+
+// A differential property check: a small reply of three reservations, mutated at every offset
+// (a byte deleted, or one of the fragments the fast path or XML cares about inserted), reads the
+// same through both parsers.
+TEST(Ec2Parse, DescribeInstancesFastPathEqualsWholeDocumentOnMutations) {
+  const std::string reply =
+      "<?xml version=\"1.0\"?><DescribeInstancesResponse><requestId>r</requestId><reservationSet>"
+      "<item><reservationId>r-1</reservationId><instancesSet><item><instanceId>i-1</instanceId>"
+      "<privateIpAddress>10.0.0.1</privateIpAddress></item><item><instanceId>i-2</instanceId></item>"
+      "</instancesSet></item><item><reservationId>r-2</reservationId><groupSet/><instancesSet><item>"
+      "<instanceId>i-3</instanceId><tagSet><item><key>k</key><value>v</value></item></tagSet></item>"
+      "</instancesSet></item><item><instancesSet><item><instanceId>i-4</instanceId></item></instancesSet>"
+      "</item></reservationSet><nextToken>t</nextToken></DescribeInstancesResponse>";
+  expect_same_as_whole_document(reply, "unchanged");
+  ASSERT_EQ(parse_describe_instances(reply, nullptr)->size(), 4u);
+  const std::string inserts[] = {"<instancesSet>", "</instancesSet>", "<instancesSet/>", "<item>", "</item>",
+                                 "<!--", "-->", "<![CDATA[", "]]>", "\"", "<", ">", "<?xml version=\"1.0\"?>",
+                                 "<!DOCTYPE x>", "<reservationSet>", "</reservationSet>", "\x01"};
+  int compared = 0;
+  for (size_t at = 0; at <= reply.size(); ++at) {
+    if (at < reply.size()) {
+      std::string deleted = reply;
+      deleted.erase(at, 1);
+      expect_same_as_whole_document(deleted, "deleted byte " + std::to_string(at));
+      ++compared;
+    }
+    for (const std::string& insert : inserts) {
+      std::string inserted = reply;
+      inserted.insert(at, insert);
+      expect_same_as_whole_document(inserted, "inserted " + insert + " at " + std::to_string(at));
+      ++compared;
+    }
+    if (::testing::Test::HasFailure()) break;  // one reproducer is enough
+  }
+  EXPECT_GT(compared, 10000);
+}
+
+// Of a field given twice, the last one counts, on both paths.
+TEST(Ec2Parse, DescribeInstancesDuplicateFieldLastCounts) {
+  const std::string reply =
+      "<DescribeInstancesResponse><reservationSet><item><instancesSet><item><instanceId>i-first</instanceId>"
+      "<instanceType>t3.micro</instanceType><instanceId>i-last</instanceId></item></instancesSet></item>"
+      "</reservationSet></DescribeInstancesResponse>";
+  auto r = parse_describe_instances(reply, nullptr);
+  ASSERT_TRUE(r.ok()) << r.error().describe();
+  ASSERT_EQ(r->size(), 1u);
+  EXPECT_EQ((*r)[0].instance_id, "i-last");
+  expect_same_as_whole_document(reply, "duplicate instanceId");
 }
 
 TEST(Ec2Parse, DescribeInstancesEmptyShapes) {
@@ -219,6 +351,28 @@ TEST(Ec2Parse, ErrorTable) {
   EXPECT_EQ(bare.kind, ErrorKind::kRetry);
   EXPECT_EQ(bare.code, "Http502");
   EXPECT_EQ(parse_ec2_error(400, "").kind, ErrorKind::kGiveUp);
+}
+
+// Docs: reliability.md, finding 9. A code without a message still says something in the log.
+TEST(Ec2Parse, ErrorWithoutAMessageSaysSo) {
+  for (const std::string body :
+       {"<Response><Errors><Error><Code>InternalError</Code></Error></Errors><RequestID>req-1</RequestID></Response>",
+        "<Response><Errors><Error><Code>InternalError</Code><Message/></Error></Errors><RequestID>req-1</RequestID>"
+        "</Response>",
+        "<Response><Errors><Error><Code>InternalError</Code><Message>  </Message></Error></Errors>"
+        "<RequestID>req-1</RequestID></Response>"}) {
+    Error e = parse_ec2_error(500, body);
+    EXPECT_EQ(e.code, "InternalError");
+    EXPECT_EQ(e.message, "no message in the reply (HTTP 500) (request req-1)") << body;
+    EXPECT_EQ(e.describe(), "InternalError: no message in the reply (HTTP 500) (request req-1)");
+  }
+  Error no_request = parse_ec2_error(400, "<ErrorResponse><Error><Code>AuthFailure</Code></Error></ErrorResponse>");
+  EXPECT_EQ(no_request.message, "no message in the reply (HTTP 400)");
+  // A message, when there is one, is kept as it is.
+  EXPECT_EQ(parse_ec2_error(400, "<Response><Errors><Error><Code>X</Code><Message>m</Message></Error></Errors>"
+                                 "</Response>")
+                .message,
+            "m");
 }
 
 TEST(Iso8601, Forms) {

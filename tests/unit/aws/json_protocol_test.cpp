@@ -43,6 +43,22 @@ TEST(JsonProtocol, ErrorCodesAndKinds) {
   EXPECT_EQ(garbage.kind, ErrorKind::kGiveUp);
 }
 
+// Docs: reliability.md, finding 9. A code without a message still says something in the log.
+TEST(JsonProtocol, ErrorWithoutAMessageSaysSo) {
+  for (const std::string body : {R"({"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"})",
+                                 R"({"__type":"x#ResourceNotFoundException","message":""})",
+                                 R"({"__type":"x#ResourceNotFoundException","message":null})",
+                                 R"({"__type":"x#ResourceNotFoundException","Message":7})"}) {
+    Error e = parse_json_error(json_reply(400, body));
+    EXPECT_EQ(e.code, "ResourceNotFoundException");
+    EXPECT_EQ(e.message, "no message in the reply (HTTP 400)") << body;
+  }
+  // The code from SQS's header, with an empty body.
+  Error sqs = parse_json_error(json_reply(400, "", {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}}));
+  EXPECT_EQ(sqs.code, "AWS.SimpleQueueService.NonExistentQueue");
+  EXPECT_EQ(sqs.describe(), "AWS.SimpleQueueService.NonExistentQueue: no message in the reply (HTTP 400)");
+}
+
 TEST(JsonProtocol, AwsClientSendsTargetAndRetriesThrottling) {
   auto state = std::make_shared<testing::FakeHttpState>();
   state->replies.push_back(json_reply(400, R"({"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException"})"));

@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 namespace ebbflow::core {
 namespace {
 
@@ -81,6 +84,58 @@ TEST(ParseTres, Forms) {
   EXPECT_EQ(parse_tres("gpu:tesla:2")->at("gpu"), 2);
   EXPECT_TRUE(parse_tres("N/A")->empty());
   EXPECT_FALSE(parse_tres("gpu:x").ok());
+}
+
+// Docs: reliability.md, finding 7. Counts beyond any cluster are errors naming the line and
+// column, before any arithmetic sees them.
+TEST(ParseSqueue, CountsOutsideTheBoundAreErrorsNamingLineAndColumn) {
+  const std::vector<std::string> header = {"JOBID", "ST", "NODES", "CPUS", "MIN_CPUS", "TRES_PER_JOB"};
+  auto parse = [&](const std::string& nodes, const std::string& cpus, const std::string& tres) {
+    return parse_squeue(row(header) + row({"1", "PD", "1", "1", "1", "N/A"}) + row({"2", "PD", nodes, cpus, "1", tres}));
+  };
+  auto at_bound = parse(std::to_string(kMaxSqueueCount), std::to_string(kMaxSqueueCount), "gpu:99999999,gpu:1");
+  ASSERT_TRUE(at_bound.ok()) << at_bound.error().describe();
+  EXPECT_EQ((*at_bound)[1].nodes, kMaxSqueueCount);
+  EXPECT_EQ((*at_bound)[1].tres_per_job.at("gpu"), kMaxSqueueCount);
+
+  struct Case {
+    std::string nodes, cpus, tres, where, says;
+  };
+  const Case cases[] = {
+      {"100000001", "1", "N/A", "line 3, column NODES", "\"100000001\" is outside 0..100000000"},
+      {"2147483648", "1", "N/A", "line 3, column NODES", "\"2147483648\" is outside"},
+      {"1", "99999999999999999999999", "N/A", "line 3, column CPUS", "is outside"},
+      {"-1", "1", "N/A", "line 3, column NODES", "\"-1\" is outside"},
+      {"1", "1", "gpu:2147483647,gpu:1", "line 3, column TRES_PER_JOB", "\"2147483647\" is outside"},
+      {"1", "1", "gpu:100000000,gpu:1", "line 3, column TRES_PER_JOB", "gpu adds up to more than"},
+      {"1", "1", "gpu:4294967296", "line 3, column TRES_PER_JOB", "is outside"},
+  };
+  for (const Case& c : cases) {
+    auto r = parse(c.nodes, c.cpus, c.tres);
+    ASSERT_FALSE(r.ok()) << c.nodes << " " << c.cpus << " " << c.tres;
+    EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput);
+    EXPECT_EQ(r.error().code, "SqueueParse");
+    EXPECT_NE(r.error().message.find(c.where), std::string::npos) << r.error().message;
+    EXPECT_NE(r.error().message.find(c.says), std::string::npos) << r.error().message;
+  }
+}
+
+TEST(ParseTres, CountsOutsideTheBound) {
+  // The fuzz reproducer: a signed overflow in the per-name sum. The first count is over the bound.
+  auto fuzzed = parse_tres("gpu:2147483647,gpu:1");
+  ASSERT_FALSE(fuzzed.ok());
+  EXPECT_NE(fuzzed.error().message.find("count of \"gpu:2147483647\": \"2147483647\" is outside 0..100000000"),
+            std::string::npos)
+      << fuzzed.error().message;
+  auto sum = parse_tres("gpu:100000000,gres/gpu:1");  // each within the bound, the sum not
+  ASSERT_FALSE(sum.ok());
+  EXPECT_NE(sum.error().message.find("gpu adds up to more than 100000000"), std::string::npos)
+      << sum.error().message;
+  EXPECT_FALSE(parse_tres("gpu:100000001").ok());
+  EXPECT_FALSE(parse_tres("gpu:-1").ok());
+  auto ok = parse_tres("gpu:60000000,gpu:40000000,foo:100000000");
+  ASSERT_TRUE(ok.ok()) << ok.error().describe();
+  EXPECT_EQ(ok->at("gpu"), kMaxSqueueCount);
 }
 
 SqueueJob job(std::string id, int nodes, int cpus, int min_cpus, std::string reason) {
@@ -200,6 +255,57 @@ TEST(NormalizePendingJobs, AdditionalNodeAndDiscardAfterAdjustment) {
   // GPU jobs on GPU-less nodes are dropped.
   EXPECT_TRUE(normalize_pending_jobs({with(job("4", 1, 1, 1, "Resources"), 1, {{"gpu", 1}}, {}, {})}, cpu_nodes())
                   .empty());
+}
+
+// Docs: reliability.md, finding 7. Jobs handed in directly (not parsed) may hold any int: the
+// demand arithmetic (ceil_div, GPU totals, CPUs per GPU, nodes times CPUs per node) is done in
+// 64 bits, and a job that outgrows an int fits no cluster and is dropped.
+TEST(NormalizePendingJobs, HugeCountsNeitherOverflowNorFit) {
+  const int kMax = std::numeric_limits<int>::max();
+  SlurmPendingFilter no_max = gpu_nodes();
+  no_max.max_nodes.reset();
+  // ceil_div(cpus_total, usable slots) with cpus_total at INT_MAX: 536,870,912 nodes, one too
+  // many for a group of 10, and kept (with exact counts) where the group has no limit.
+  EXPECT_TRUE(normalize_pending_jobs({job("cpus", 1, kMax, 1, "Resources")}, gpu_nodes()).empty());
+  auto huge = normalize_pending_jobs({job("cpus", 1, kMax, 1, "Resources")}, no_max);
+  ASSERT_EQ(huge.size(), 1u);
+  EXPECT_EQ(huge[0].nodes, 536870912);
+  EXPECT_EQ(huge[0].cpus_total, kMax);
+  // GPUs per node times nodes beyond an int.
+  EXPECT_TRUE(normalize_pending_jobs({with(job("per-node", kMax, kMax, 1, "Resources"), 1, {}, {}, {{"gpu", 2}})}, no_max)
+                  .empty());
+  // GPUs per task times tasks beyond an int.
+  EXPECT_TRUE(
+      normalize_pending_jobs({with(job("per-task", 1, 1, 1, "Resources"), kMax, {}, {{"gpu", 4}}, {})}, no_max).empty());
+  // CPUs per GPU times GPUs beyond an int.
+  EXPECT_TRUE(normalize_pending_jobs(
+                  {with(job("cpus-per-gpu", 1, 1, 1, "Resources"), 1, {{"gpu", 3}}, {}, {}, {{"gpu", kMax}})}, no_max)
+                  .empty());
+  // Nodes raised by GPUs, times the CPUs each node must have, beyond an int.
+  EXPECT_TRUE(normalize_pending_jobs(
+                  {with(job("raised", 1, 1, kMax / 2, "Resources"), 1, {{"gpu", 400}}, {}, {})}, no_max)
+                  .empty());
+  // The same shapes at sizes a cluster has are kept, with exact counts.
+  auto fits = normalize_pending_jobs(
+      {with(job("big", 100000, 100000, 1, "Resources"), 1, {}, {}, {{"gpu", 4}}, {{"gpu", 1}})}, no_max);
+  ASSERT_EQ(fits.size(), 1u);
+  EXPECT_EQ(fits[0].nodes, 100000);
+  EXPECT_EQ(fits[0].cpus_total, 400000);
+  EXPECT_EQ(job_gpus_total(fits[0]), 400000);
+  EXPECT_EQ(job_gpus_total(with(job("x", kMax, 1, 1, "Resources"), 1, {}, {}, {{"gpu", kMax}})),
+            int64_t{kMax} * kMax);
+}
+
+// Parsed at the bound and planned for a group of 10: nothing overflows and nothing fits.
+TEST(SlurmRequiredNodes, CountsAtTheBound) {
+  const std::string big = std::to_string(kMaxSqueueCount);
+  auto jobs = parse_squeue(row(kHeader) + row({"1", "PD", big, big, big, "N/A", "1", "Resources", "gpu:" + big, "N/A",
+                                               "N/A", "gpu:" + big}) +
+                           row({"2", "PD", "1", big, "1", "N/A", "1", "Resources", "N/A", "gpu:" + big, "N/A", "N/A"}) +
+                           row({"3", "PD", big, "1", "1", "N/A", big, "Resources", "N/A", "N/A", "gpu:" + big, "N/A"}) +
+                           row({"4", "PD", "1", "2", "1", "N/A", "1", "Resources", "N/A", "N/A", "N/A", "N/A"}));
+  ASSERT_TRUE(jobs.ok()) << jobs.error().describe();
+  EXPECT_EQ(slurm_required_nodes(*jobs, gpu_nodes()), 1);  // job 4 only
 }
 
 }  // namespace

@@ -31,6 +31,7 @@ struct SimulateOptions {
   double warm_history = -1, warm_quantile = -1, freeup_horizon = -1;
   double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
+  double reuse_horizon = -1, reuse_history = -1, reuse_step = -1, reuse_threshold = -1;
   bool quiet = false;
 };
 
@@ -109,6 +110,10 @@ int run_simulate(const SimulateOptions& o) {
   if (o.periodic_quantile >= 0) s.ebbflow.periodic_quantile = o.periodic_quantile;
   if (o.periodic_floor >= 0) s.ebbflow.periodic_floor_newest = o.periodic_floor;
   if (o.freeup_horizon >= 0) s.ebbflow.freeup_horizon = static_cast<int64_t>(o.freeup_horizon);
+  if (o.reuse_horizon >= 0) s.ebbflow.reuse_horizon = static_cast<int64_t>(o.reuse_horizon);
+  if (o.reuse_history >= 0) s.ebbflow.reuse_history = static_cast<int64_t>(o.reuse_history);
+  if (o.reuse_step > 0) s.ebbflow.reuse_step = static_cast<int64_t>(o.reuse_step);
+  if (o.reuse_threshold >= 0) s.ebbflow.reuse_threshold = o.reuse_threshold;
   if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
   if (o.warm_quantile >= 0) {
     if (o.warm_quantile > 1) {
@@ -206,6 +211,12 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--periodic-floor", o->periodic_floor, "ebbflow: the --periods cap is at least this times the newest window's demand (default 1)");
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
   cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
+  cmd->add_option("--reuse-horizon", o->reuse_horizon,
+                  "ebbflow: size the pool by the break-even test over this horizon (seconds, e.g. the boot time; default 0: off)");
+  cmd->add_option("--reuse-history", o->reuse_history, "ebbflow: seconds of past starts the break-even test learns from (default 3600)");
+  cmd->add_option("--reuse-step", o->reuse_step, "ebbflow: seconds between the break-even test's past starts (default 60)");
+  cmd->add_option("--reuse-threshold", o->reuse_threshold,
+                  "ebbflow: keep an idle node while its learnt reuse probability within the horizon is at least this (default 0.5)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace ebbflow::core {
 
@@ -51,10 +52,54 @@ int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const Sca
   return pool_from_demand(demand, sized);
 }
 
-int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
+std::vector<int64_t> reuse_excursions(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
+                                      int64_t now, const ScaleDownSettings& settings) {
+  std::vector<int64_t> out;
+  const int64_t h = settings.reuse_horizon;
+  const int64_t step = std::max<int64_t>(1, settings.reuse_step);
+  if (h <= 0) return out;
+  const int64_t count = std::max<int64_t>(1, (settings.reuse_history - h) / step + 1);
+  out.reserve(static_cast<size_t>(count));
+  for (int64_t k = 0; k < count; ++k) {
+    const int64_t start = now - h - k * step;  // the excursion over (start, start + h]
+    auto a = std::upper_bound(arrivals.begin(), arrivals.end(), start,
+                              [](int64_t t, const Arrival& x) { return t < x.time; });
+    auto f = std::upper_bound(freed.begin(), freed.end(), start,
+                              [](int64_t t, const FreedNodes& x) { return t < x.time; });
+    int64_t level = 0, peak = 0;
+    while (a != arrivals.end() && a->time <= start + h) {
+      if (f != freed.end() && f->time <= a->time) {
+        level -= f->nodes;
+        ++f;
+      } else {
+        level += a->nodes;
+        ++a;
+        peak = std::max(peak, level);
+      }
+    }
+    out.push_back(peak);
+  }
+  return out;
+}
+
+int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSettings& settings) {
+  if (excursions.empty()) return 0;
+  std::vector<int64_t> sorted(excursions.begin(), excursions.end());
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
+  // Rank r is kept while #{excursion > r} >= threshold x count: the largest such r + 1 is the
+  // needed-th largest excursion.
+  const double t = std::clamp(settings.reuse_threshold, 0.0, 1.0);
+  size_t needed = static_cast<size_t>(std::ceil(t * static_cast<double>(sorted.size()) - 1e-9));
+  needed = std::clamp<size_t>(needed, 1, sorted.size());
+  return static_cast<int>(std::min<int64_t>(sorted[needed - 1], 1000000000));
+}
+
+int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
+                   std::span<const FreedNodes> freed) {
   std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
   const int64_t newest = demand.front();
-  int pool = pool_from_demand(demand, settings);
+  int pool = settings.reuse_horizon > 0 ? break_even_pool_size(reuse_excursions(arrivals, freed, now, settings), settings)
+                                        : pool_from_demand(demand, settings);
   int periodic = periodic_pool_size(arrivals, now, settings);
   if (periodic >= 0) {
     const double floor = std::ceil(settings.periodic_floor_newest * static_cast<double>(newest));
@@ -83,10 +128,11 @@ int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, c
 
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings,
-                                            std::span<const ExpectedFreeUp> running) {
+                                            std::span<const ExpectedFreeUp> running,
+                                            std::span<const FreedNodes> freed) {
   std::vector<size_t> release;
   if (idle_since.empty()) return release;
-  const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
+  const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings, freed));
   // Nodes freed soon go to the front of the reuse order and push the idle nodes back.
   const size_t shift = static_cast<size_t>(nodes_freed_soon(running, now, settings));
   for (size_t i = 0; i < idle_since.size(); ++i) {

@@ -60,6 +60,27 @@ struct ScaleDownSettings {
   // The cap never goes below the newest window's demand times this (0: no floor): demand that is
   // arriving now overrides what the past days predict.
   double periodic_floor_newest = 1.0;
+  // Break-even pool (off by default: reuse_horizon 0). Instead of the window quantile, the pool
+  // is learnt from how many idle nodes the past arrivals took within one boot time: for each
+  // start s every `reuse_step` seconds over the last `reuse_history` seconds, the excursion is
+  // the largest (nodes requested - nodes freed) over the prefixes of (s, s + reuse_horizon]. The
+  // idle nodes form a stack (the most recently idle is reused first), so the node at rank r
+  // would have been reused within the horizon from s exactly when that excursion exceeds r; the
+  // share of starts where it does is the node's reuse probability p_r. Keeping the node for one
+  // more horizon costs `reuse_horizon` idle node-seconds; releasing it costs, with probability
+  // p_r, a boot wait worth W node-seconds; keep it while p_r x W >= reuse_horizon, i.e. while
+  // p_r >= reuse_threshold (= horizon / W). p_r falls with rank, so the kept ranks form a pool;
+  // the idle limits within it follow idle_limit and rank_decay as before, and the periodic cap
+  // still applies.
+  int64_t reuse_horizon = 0;
+  int64_t reuse_history = 3600;
+  int64_t reuse_step = 60;
+  double reuse_threshold = 0.5;
+};
+
+struct FreedNodes {
+  int64_t time = 0;  // when a job ended
+  int nodes = 0;     // nodes it left idle
 };
 
 struct ExpectedFreeUp {
@@ -82,8 +103,21 @@ std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_
 // shifted back by 1..`periods` periods; -1 when periods is 0 or no period lies in the past.
 int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
-// Size of the warm pool at `now` (see the header comment).
-int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
+// The break-even excursions (see ScaleDownSettings::reuse_horizon), newest start first: element
+// k is for the start now - reuse_horizon - k x reuse_step, over the starts whose horizon ends by
+// `now` and begins within reuse_history. Both logs must be in time order; at the same second
+// freed nodes count before requests (job ends come before submits).
+std::vector<int64_t> reuse_excursions(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
+                                      int64_t now, const ScaleDownSettings& settings);
+
+// Ranks r = 0, 1, ... kept by the break-even test: the number of ranks whose share of
+// excursions above r is at least reuse_threshold.
+int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSettings& settings);
+
+// Size of the warm pool at `now` (see the header comment). With reuse_horizon > 0 the pool is
+// the break-even pool from `arrivals` and `freed` instead of the window quantile.
+int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
+                   std::span<const FreedNodes> freed = {});
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
@@ -97,6 +131,7 @@ int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, c
 // node at index i is judged at rank i + nodes_freed_soon(...).
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings,
-                                            std::span<const ExpectedFreeUp> running = {});
+                                            std::span<const ExpectedFreeUp> running = {},
+                                            std::span<const FreedNodes> freed = {});
 
 }  // namespace ebbflow::core

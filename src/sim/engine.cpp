@@ -272,6 +272,7 @@ void Engine::on_job_end(int j) {
   if (job.in_running) running_.erase(job.running);
   job.in_running = false;
   busy_ -= job.nodes;
+  if (policy_ == Policy::kEbbflow && s_.ebbflow.reuse_horizon > 0) freed_.push_back({now_, job.nodes});
   for (int n : job.held) {
     nodes_[n].job = -1;
     make_idle(n);
@@ -382,7 +383,7 @@ void Engine::on_tick() {
            it != running_.end() && it->first <= now_ + s_.ebbflow.freeup_horizon; ++it)
         soon.push_back({it->first, it->second});
     }
-    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, s_.ebbflow, soon)) power_down(who[i]);
+    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, s_.ebbflow, soon, freed_)) power_down(who[i]);
   }
   run_clustermgtd();
   if ((policy_ == Policy::kEbbflow && !idle_.empty()) || !attention_.empty() ||

@@ -31,7 +31,7 @@ struct SimulateOptions {
   double warm_history = -1, warm_quantile = -1, freeup_horizon = -1;
   double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
-  double reuse_horizon = -1, reuse_history = -1, reuse_step = -1, reuse_threshold = -1;
+  double reuse_horizon = -1, reuse_history = -1, reuse_step = -1, reuse_threshold = -1, reuse_boot_cost = -1;
   bool quiet = false;
 };
 
@@ -114,6 +114,7 @@ int run_simulate(const SimulateOptions& o) {
   if (o.reuse_history >= 0) s.ebbflow.reuse_history = static_cast<int64_t>(o.reuse_history);
   if (o.reuse_step > 0) s.ebbflow.reuse_step = static_cast<int64_t>(o.reuse_step);
   if (o.reuse_threshold >= 0) s.ebbflow.reuse_threshold = o.reuse_threshold;
+  if (o.reuse_boot_cost >= 0) s.ebbflow.reuse_boot_cost = o.reuse_boot_cost;
   if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
   if (o.warm_quantile >= 0) {
     if (o.warm_quantile > 1) {
@@ -217,6 +218,8 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--reuse-step", o->reuse_step, "ebbflow: seconds between the break-even test's past starts (default 60)");
   cmd->add_option("--reuse-threshold", o->reuse_threshold,
                   "ebbflow: keep an idle node while its learnt reuse probability within the horizon is at least this (default 0.5)");
+  cmd->add_option("--reuse-boot-cost", o->reuse_boot_cost,
+                  "ebbflow: ski-rental break-even test: node-seconds one boot costs (default 0: use --reuse-threshold)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

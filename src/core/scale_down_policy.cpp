@@ -94,12 +94,96 @@ int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSet
   return static_cast<int>(std::min<int64_t>(sorted[needed - 1], 1000000000));
 }
 
+namespace {
+
+// Walks the requests and frees in (start, start + h] (frees first at the same second) and calls
+// visit(offset, level) after each request; stops when visit returns false.
+template <class Visit>
+void walk_excursion(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed, int64_t start, int64_t h,
+                    Visit visit) {
+  auto a = std::upper_bound(arrivals.begin(), arrivals.end(), start,
+                            [](int64_t t, const Arrival& x) { return t < x.time; });
+  auto f = std::upper_bound(freed.begin(), freed.end(), start,
+                            [](int64_t t, const FreedNodes& x) { return t < x.time; });
+  int64_t level = 0;
+  while (a != arrivals.end() && a->time <= start + h) {
+    if (f != freed.end() && f->time <= a->time) {
+      level -= f->nodes;
+      ++f;
+    } else {
+      level += a->nodes;
+      const int64_t at = a->time - start;
+      ++a;
+      if (!visit(at, level)) return;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<int64_t> first_reuse_times(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
+                                       int64_t now, int64_t rank, const ScaleDownSettings& settings) {
+  std::vector<int64_t> out;
+  const int64_t h = settings.reuse_horizon;
+  const int64_t step = std::max<int64_t>(1, settings.reuse_step);
+  if (h <= 0) return out;
+  const int64_t count = std::max<int64_t>(1, (settings.reuse_history - h) / step + 1);
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t first = h + 1;
+    walk_excursion(arrivals, freed, now - h - k * step, h, [&](int64_t at, int64_t level) {
+      if (level > rank) {
+        first = at;
+        return false;
+      }
+      return true;
+    });
+    out.push_back(first);
+  }
+  return out;
+}
+
+bool keeping_pays(std::span<const int64_t> reuse_times, const ScaleDownSettings& settings) {
+  if (reuse_times.empty()) return false;
+  const int64_t step = std::max<int64_t>(1, settings.reuse_step);
+  const double n = static_cast<double>(reuse_times.size());
+  for (int64_t tau = step; tau <= settings.reuse_horizon; tau += step) {
+    double reused = 0, idle = 0;
+    for (int64_t t : reuse_times) {
+      reused += t <= tau ? 1 : 0;
+      idle += static_cast<double>(std::min(t, tau));
+    }
+    if (settings.reuse_boot_cost * reused / n > idle / n) return true;
+  }
+  return false;
+}
+
+int ski_rental_pool_size(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed, int64_t now,
+                         const ScaleDownSettings& settings) {
+  std::vector<int64_t> peaks = reuse_excursions(arrivals, freed, now, settings);
+  int64_t hi = 0;  // every rank at or above the largest excursion is never reused: the test fails
+  for (int64_t p : peaks) hi = std::max(hi, p);
+  int64_t lo = 0;  // invariant: ranks below lo pass
+  while (lo < hi) {
+    const int64_t mid = lo + (hi - lo) / 2;
+    if (keeping_pays(first_reuse_times(arrivals, freed, now, mid, settings), settings))
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return static_cast<int>(std::min<int64_t>(lo, 1000000000));
+}
+
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
                    std::span<const FreedNodes> freed) {
   std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
   const int64_t newest = demand.front();
-  int pool = settings.reuse_horizon > 0 ? break_even_pool_size(reuse_excursions(arrivals, freed, now, settings), settings)
-                                        : pool_from_demand(demand, settings);
+  int pool = 0;
+  if (settings.reuse_horizon > 0 && settings.reuse_boot_cost > 0)
+    pool = ski_rental_pool_size(arrivals, freed, now, settings);
+  else if (settings.reuse_horizon > 0)
+    pool = break_even_pool_size(reuse_excursions(arrivals, freed, now, settings), settings);
+  else
+    pool = pool_from_demand(demand, settings);
   int periodic = periodic_pool_size(arrivals, now, settings);
   if (periodic >= 0) {
     const double floor = std::ceil(settings.periodic_floor_newest * static_cast<double>(newest));

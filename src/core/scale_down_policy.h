@@ -76,6 +76,12 @@ struct ScaleDownSettings {
   int64_t reuse_history = 3600;
   int64_t reuse_step = 60;
   double reuse_threshold = 0.5;
+  // Ski-rental variant of the break-even test (used when > 0): what a boot costs, in node-seconds
+  // (the boot billed plus a weight for the job's wait). From each past start the node at rank r
+  // is first reused at T_r (the first prefix whose excursion exceeds r; never when past the
+  // horizon). Keep rank r while keeping it for some tau <= reuse_horizon (in reuse_step steps)
+  // costs less than releasing it now: reuse_boot_cost x P(T_r <= tau) > E[min(T_r, tau)].
+  double reuse_boot_cost = 0;
 };
 
 struct FreedNodes {
@@ -113,6 +119,19 @@ std::vector<int64_t> reuse_excursions(std::span<const Arrival> arrivals, std::sp
 // Ranks r = 0, 1, ... kept by the break-even test: the number of ranks whose share of
 // excursions above r is at least reuse_threshold.
 int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSettings& settings);
+
+// For each past start of reuse_excursions (same order), the seconds after the start until the
+// node at `rank` was first reused, or reuse_horizon + 1 when it was not within the horizon.
+std::vector<int64_t> first_reuse_times(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
+                                       int64_t now, int64_t rank, const ScaleDownSettings& settings);
+
+// The ski-rental test for one rank (see reuse_boot_cost), given its first_reuse_times.
+bool keeping_pays(std::span<const int64_t> reuse_times, const ScaleDownSettings& settings);
+
+// Ranks kept by the ski-rental test: the first rank whose test fails (binary search; the test
+// fails for every rank above it, since T_r grows with r).
+int ski_rental_pool_size(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed, int64_t now,
+                         const ScaleDownSettings& settings);
 
 // Size of the warm pool at `now` (see the header comment). With reuse_horizon > 0 the pool is
 // the break-even pool from `arrivals` and `freed` instead of the window quantile.

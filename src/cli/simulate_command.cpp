@@ -31,7 +31,8 @@ struct SimulateOptions {
   double warm_history = -1, warm_quantile = -1, freeup_horizon = -1;
   double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
-  double reuse_horizon = -1, reuse_history = -1, reuse_step = -1, reuse_threshold = -1, reuse_boot_cost = -1;
+  double reuse_horizon = -1, reuse_history = -1, reuse_step = -1, reuse_threshold = -1;
+  double feedback_margin = -2, feedback_gain = -1, feedback_memory = -1, feedback_min = -1, feedback_max = -1;
   bool quiet = false;
 };
 
@@ -114,7 +115,17 @@ int run_simulate(const SimulateOptions& o) {
   if (o.reuse_history >= 0) s.ebbflow.reuse_history = static_cast<int64_t>(o.reuse_history);
   if (o.reuse_step > 0) s.ebbflow.reuse_step = static_cast<int64_t>(o.reuse_step);
   if (o.reuse_threshold >= 0) s.ebbflow.reuse_threshold = o.reuse_threshold;
-  if (o.reuse_boot_cost >= 0) s.ebbflow.reuse_boot_cost = o.reuse_boot_cost;
+  s.ebbflow.feedback_idle_timer = s.scaledown_idletime_s;
+  s.ebbflow.feedback_boot_time = s.cloud.boot_time_s;
+  s.ebbflow.feedback_lag = 2 * s.cloud.boot_time_s + s.loop_time_s;
+  if (o.feedback_margin > -2) {
+    s.ebbflow.feedback = true;
+    s.ebbflow.feedback_margin = o.feedback_margin;
+  }
+  if (o.feedback_gain >= 0) s.ebbflow.feedback_gain = o.feedback_gain;
+  if (o.feedback_memory >= 0) s.ebbflow.feedback_memory = o.feedback_memory;
+  if (o.feedback_min >= 0) s.ebbflow.feedback_min_scale = o.feedback_min;
+  if (o.feedback_max >= 0) s.ebbflow.feedback_max_scale = o.feedback_max;
   if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
   if (o.warm_quantile >= 0) {
     if (o.warm_quantile > 1) {
@@ -166,6 +177,7 @@ int run_simulate(const SimulateOptions& o) {
         v.series_points = 0;
         v.scaledown_idletime_s = minutes * 60;
         v.ebbflow.idle_limit = 4 * v.scaledown_idletime_s;
+        v.ebbflow.feedback_idle_timer = v.scaledown_idletime_s;
         auto r = sim::run_policy(*trace, p, v);
         report.sweep.push_back({p, v.scaledown_idletime_s, r.billed_node_hours / lb, r.wait_mean_s, r.wait_p95_s,
                                 r.jobs ? static_cast<double>(r.boot_wait_jobs) / static_cast<double>(r.jobs) : 0});
@@ -218,8 +230,12 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--reuse-step", o->reuse_step, "ebbflow: seconds between the break-even test's past starts (default 60)");
   cmd->add_option("--reuse-threshold", o->reuse_threshold,
                   "ebbflow: keep an idle node while its learnt reuse probability within the horizon is at least this (default 0.5)");
-  cmd->add_option("--reuse-boot-cost", o->reuse_boot_cost,
-                  "ebbflow: ski-rental break-even test: node-seconds one boot costs (default 0: use --reuse-threshold)");
+  cmd->add_option("--feedback-margin", o->feedback_margin,
+                  "ebbflow: hold the share of jobs waiting for a boot this far below an idle timer of ScaledownIdletime (e.g. 0.002; default off)");
+  cmd->add_option("--feedback-gain", o->feedback_gain, "ebbflow: pool scale = 1 + gain x the boot-wait balance in jobs (default 0.01)");
+  cmd->add_option("--feedback-memory", o->feedback_memory, "ebbflow: jobs over which the boot-wait balance forgets (default 5000)");
+  cmd->add_option("--feedback-min-scale", o->feedback_min, "ebbflow: smallest pool scale of the feedback (default 0.25)");
+  cmd->add_option("--feedback-max-scale", o->feedback_max, "ebbflow: largest pool scale of the feedback (default 4)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

@@ -94,111 +94,31 @@ int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSet
   return static_cast<int>(std::min<int64_t>(sorted[needed - 1], 1000000000));
 }
 
-namespace {
-
-// Walks the requests and frees in (start, start + h] (frees first at the same second) and calls
-// visit(offset, level) after each request; stops when visit returns false.
-template <class Visit>
-void walk_excursion(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed, int64_t start, int64_t h,
-                    Visit visit) {
-  auto a = std::upper_bound(arrivals.begin(), arrivals.end(), start,
-                            [](int64_t t, const Arrival& x) { return t < x.time; });
-  auto f = std::upper_bound(freed.begin(), freed.end(), start,
-                            [](int64_t t, const FreedNodes& x) { return t < x.time; });
-  int64_t level = 0;
-  while (a != arrivals.end() && a->time <= start + h) {
-    if (f != freed.end() && f->time <= a->time) {
-      level -= f->nodes;
-      ++f;
-    } else {
-      level += a->nodes;
-      const int64_t at = a->time - start;
-      ++a;
-      if (!visit(at, level)) return;
-    }
-  }
-}
-
-}  // namespace
-
-std::vector<int64_t> first_reuse_times(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
-                                       int64_t now, int64_t rank, const ScaleDownSettings& settings) {
-  std::vector<int64_t> out;
-  const int64_t h = settings.reuse_horizon;
-  const int64_t step = std::max<int64_t>(1, settings.reuse_step);
-  if (h <= 0) return out;
-  const int64_t count = std::max<int64_t>(1, (settings.reuse_history - h) / step + 1);
-  for (int64_t k = 0; k < count; ++k) {
-    int64_t first = h + 1;
-    walk_excursion(arrivals, freed, now - h - k * step, h, [&](int64_t at, int64_t level) {
-      if (level > rank) {
-        first = at;
-        return false;
-      }
-      return true;
-    });
-    out.push_back(first);
-  }
-  return out;
-}
-
-bool keeping_pays(std::span<const int64_t> reuse_times, const ScaleDownSettings& settings) {
-  if (reuse_times.empty()) return false;
-  const int64_t step = std::max<int64_t>(1, settings.reuse_step);
-  const double n = static_cast<double>(reuse_times.size());
-  for (int64_t tau = step; tau <= settings.reuse_horizon; tau += step) {
-    double reused = 0, idle = 0;
-    for (int64_t t : reuse_times) {
-      reused += t <= tau ? 1 : 0;
-      idle += static_cast<double>(std::min(t, tau));
-    }
-    if (settings.reuse_boot_cost * reused / n > idle / n) return true;
-  }
-  return false;
-}
-
-int ski_rental_pool_size(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed, int64_t now,
-                         const ScaleDownSettings& settings) {
-  std::vector<int64_t> peaks = reuse_excursions(arrivals, freed, now, settings);
-  int64_t hi = 0;  // every rank at or above the largest excursion is never reused: the test fails
-  for (int64_t p : peaks) hi = std::max(hi, p);
-  int64_t lo = 0;  // invariant: ranks below lo pass
-  while (lo < hi) {
-    const int64_t mid = lo + (hi - lo) / 2;
-    if (keeping_pays(first_reuse_times(arrivals, freed, now, mid, settings), settings))
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return static_cast<int>(std::min<int64_t>(lo, 1000000000));
-}
-
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
                    std::span<const FreedNodes> freed) {
   std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
   const int64_t newest = demand.front();
-  int pool = 0;
-  if (settings.reuse_horizon > 0 && settings.reuse_boot_cost > 0)
-    pool = ski_rental_pool_size(arrivals, freed, now, settings);
-  else if (settings.reuse_horizon > 0)
-    pool = break_even_pool_size(reuse_excursions(arrivals, freed, now, settings), settings);
-  else
-    pool = pool_from_demand(demand, settings);
+  int pool = settings.reuse_horizon > 0
+                 ? break_even_pool_size(reuse_excursions(arrivals, freed, now, settings), settings)
+                 : pool_from_demand(demand, settings);
   int periodic = periodic_pool_size(arrivals, now, settings);
   if (periodic >= 0) {
     const double floor = std::ceil(settings.periodic_floor_newest * static_cast<double>(newest));
     periodic = std::max(periodic, static_cast<int>(std::min(floor, 1e9)));
     pool = std::min(pool, periodic);
   }
+  if (settings.scale != 1)
+    pool = static_cast<int>(std::min(std::ceil(settings.scale * static_cast<double>(pool)), 1e9));
   return pool;
 }
 
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings) {
   if (rank >= pool) return settings.surplus_idle;
-  if (settings.rank_decay <= 0) return settings.idle_limit;
+  const double limit = std::floor(settings.scale * static_cast<double>(settings.idle_limit));
+  if (settings.rank_decay <= 0) return static_cast<int64_t>(limit);
   const double share =
       std::pow(1.0 - static_cast<double>(rank) / static_cast<double>(pool), settings.rank_decay);
-  const double span = static_cast<double>(settings.idle_limit - settings.surplus_idle);
+  const double span = limit - static_cast<double>(settings.surplus_idle);
   return settings.surplus_idle + static_cast<int64_t>(std::floor(share * span));
 }
 
@@ -224,6 +144,90 @@ std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since,
     if (now - idle_since[i] >= idle_limit_at_rank(i + shift, pool, settings)) release.push_back(i);
   }
   return release;
+}
+
+// --- boot-wait feedback --------------------------------------------------------------------
+
+namespace {
+
+void forget(BootWaitFeedback& fb, const ScaleDownSettings& settings) {
+  if (settings.feedback_memory > 0) fb.balance *= 1.0 - 1.0 / std::max(1.0, settings.feedback_memory);
+}
+
+}  // namespace
+
+void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  auto& idle = fb.model_idle;
+  while (!fb.model_events.empty() && std::get<0>(fb.model_events.top()) <= now - settings.feedback_lag) {
+    const auto [at, kind, id] = fb.model_events.top();
+    fb.model_events.pop();
+    auto job = fb.model_jobs.find(id);
+    if (job == fb.model_jobs.end()) continue;
+    if (kind == 0) {  // the model's job ends: its nodes go idle
+      idle[at] += job->second.nodes;
+      fb.model_jobs.erase(job);
+      continue;
+    }
+    // A submit: release what idled the whole timer (a node whose timer fires now is gone), then
+    // take the newest idle nodes.
+    idle.erase(idle.begin(), idle.lower_bound(at - settings.feedback_idle_timer + 1));
+    int64_t need = job->second.nodes;
+    while (need > 0 && !idle.empty()) {
+      auto newest = std::prev(idle.end());
+      const int64_t take = std::min(need, newest->second);
+      newest->second -= take;
+      need -= take;
+      if (newest->second == 0) idle.erase(newest);
+    }
+    forget(fb, settings);
+    ++fb.jobs;
+    fb.balance += settings.feedback_margin;
+    job->second.delay = 0;
+    if (need > 0) {
+      ++fb.model_boot_waits;
+      fb.balance -= 1;
+      job->second.delay = settings.feedback_boot_time;
+    }
+    if (job->second.run >= 0) fb.model_events.emplace(at + job->second.delay + job->second.run, 0, id);
+  }
+}
+
+void feedback_on_submit(BootWaitFeedback& fb, int64_t now, int64_t id, int nodes, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  fb.model_jobs[id] = BootWaitFeedback::ModelJob{now, nodes, -1, -1};
+  fb.model_events.emplace(now, 1, id);
+  feedback_advance(fb, now, settings);
+}
+
+void feedback_on_start(BootWaitFeedback& fb, int64_t now, bool waited_for_boot, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  if (waited_for_boot) {
+    ++fb.boot_waits;
+    fb.balance += 1;
+  }
+  feedback_advance(fb, now, settings);
+}
+
+void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  auto job = fb.model_jobs.find(id);
+  if (job != fb.model_jobs.end()) {
+    job->second.run = std::max<int64_t>(0, run);
+    // Already started in the model: its end is known now (when it lies in the model's past, the
+    // model takes it at its next step).
+    if (job->second.delay >= 0)
+      fb.model_events.emplace(job->second.submit + job->second.delay + job->second.run, 0, id);
+  }
+  feedback_advance(fb, now, settings);
+}
+
+ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb) {
+  ScaleDownSettings out = settings;
+  if (settings.feedback)
+    out.scale = std::clamp(1.0 + settings.feedback_gain * fb.balance, settings.feedback_min_scale,
+                           settings.feedback_max_scale);
+  return out;
 }
 
 }  // namespace ebbflow::core

@@ -29,6 +29,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <queue>
+#include <tuple>
+#include <unordered_map>
 #include <span>
 #include <vector>
 
@@ -76,12 +81,26 @@ struct ScaleDownSettings {
   int64_t reuse_history = 3600;
   int64_t reuse_step = 60;
   double reuse_threshold = 0.5;
-  // Ski-rental variant of the break-even test (used when > 0): what a boot costs, in node-seconds
-  // (the boot billed plus a weight for the job's wait). From each past start the node at rank r
-  // is first reused at T_r (the first prefix whose excursion exceeds r; never when past the
-  // horizon). Keep rank r while keeping it for some tau <= reuse_horizon (in reuse_step steps)
-  // costs less than releasing it now: reuse_boot_cost x P(T_r <= tau) > E[min(T_r, tau)].
-  double reuse_boot_cost = 0;
+  // Boot-wait feedback (off by default). The caller keeps a BootWaitFeedback and reports
+  // submits, job starts and job ends to it. The feedback runs an idle timer of
+  // `feedback_idle_timer` seconds on the same jobs in its head (the nodes a job frees when it
+  // ends stay idle that long; a job takes the most recently idle first and waits
+  // `feedback_boot_time` for a boot when too few are left; its run time is the one seen here) and
+  // compares the jobs that waited for a boot here with those that would
+  // have waited under the timer. It scales the pool and the idle limits by `scale` (see
+  // with_feedback) to hold our boot waits `feedback_margin` (a share of jobs; negative: above)
+  // below the model's.
+  bool feedback = false;
+  double feedback_margin = 0;
+  int64_t feedback_idle_timer = 600;
+  int64_t feedback_boot_time = 300;
+  int64_t feedback_lag = 600;         // the model runs this far behind (at least the boot time)
+  double feedback_gain = 0.01;        // scale = 1 + gain x balance (balance in jobs)
+  double feedback_memory = 5000;      // the balance forgets with this many jobs (exponential)
+  double feedback_min_scale = 0.25;
+  double feedback_max_scale = 4;
+  // Multiplies the pool (after the periodic cap) and the idle limits; set by with_feedback.
+  double scale = 1;
 };
 
 struct FreedNodes {
@@ -120,25 +139,13 @@ std::vector<int64_t> reuse_excursions(std::span<const Arrival> arrivals, std::sp
 // excursions above r is at least reuse_threshold.
 int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSettings& settings);
 
-// For each past start of reuse_excursions (same order), the seconds after the start until the
-// node at `rank` was first reused, or reuse_horizon + 1 when it was not within the horizon.
-std::vector<int64_t> first_reuse_times(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
-                                       int64_t now, int64_t rank, const ScaleDownSettings& settings);
-
-// The ski-rental test for one rank (see reuse_boot_cost), given its first_reuse_times.
-bool keeping_pays(std::span<const int64_t> reuse_times, const ScaleDownSettings& settings);
-
-// Ranks kept by the ski-rental test: the first rank whose test fails (binary search; the test
-// fails for every rank above it, since T_r grows with r).
-int ski_rental_pool_size(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed, int64_t now,
-                         const ScaleDownSettings& settings);
-
 // Size of the warm pool at `now` (see the header comment). With reuse_horizon > 0 the pool is
 // the break-even pool from `arrivals` and `freed` instead of the window quantile.
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
                    std::span<const FreedNodes> freed = {});
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
+// (The limits are multiplied by settings.scale.)
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
 
 // Nodes the running jobs free in [now, now + freeup_horizon] by their estimates (0 when the
@@ -152,5 +159,38 @@ std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since,
                                             int64_t now, const ScaleDownSettings& settings,
                                             std::span<const ExpectedFreeUp> running = {},
                                             std::span<const FreedNodes> freed = {});
+
+// What the boot-wait feedback remembers between loops. Report events in time order.
+struct BootWaitFeedback {
+  // The idle-timer model runs on its own timeline (a job that waits for a boot there starts
+  // later and ends later than here), `feedback_lag` seconds behind the present, so that a job's
+  // end is known before the model needs it.
+  struct ModelJob {
+    int64_t submit = 0;
+    int nodes = 0;
+    int64_t delay = -1;  // start delay in the model (0 or feedback_boot_time); -1 before it is decided
+    int64_t run = -1;    // run time, once the job has ended here
+  };
+  std::unordered_map<int64_t, ModelJob> model_jobs;  // by job id, until the model's job ends
+  // Model events (time, 0 = job end / 1 = submit, job id), earliest first; ends first at a second.
+  std::priority_queue<std::tuple<int64_t, int, int64_t>, std::vector<std::tuple<int64_t, int, int64_t>>, std::greater<>>
+      model_events;
+  std::map<int64_t, int64_t> model_idle;  // the model's idle nodes by the time they became idle
+  double balance = 0;  // forgetting sum of (our boot wait - the model's + margin) per job
+  int64_t jobs = 0, boot_waits = 0, model_boot_waits = 0;
+};
+
+// Job `id` asking for `nodes` was submitted at `now`. In the model (when it gets there) the job
+// takes the most recently idle nodes (those idle feedback_idle_timer seconds or more have been
+// released) and waits feedback_boot_time for a boot when too few are left.
+void feedback_on_submit(BootWaitFeedback& fb, int64_t now, int64_t id, int nodes, const ScaleDownSettings& settings);
+// A job started at `now`; `waited_for_boot` when one of its nodes had to boot.
+void feedback_on_start(BootWaitFeedback& fb, int64_t now, bool waited_for_boot, const ScaleDownSettings& settings);
+// Job `id` ended at `now` after running `run` seconds; in the model it ends at its model start + run.
+void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run, const ScaleDownSettings& settings);
+// Runs the model up to now - feedback_lag (the hooks above call it).
+void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings);
+// The settings with `scale` set from the feedback (unchanged when the feedback is off).
+ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb);
 
 }  // namespace ebbflow::core

@@ -122,6 +122,7 @@ class Engine {
   std::multiset<std::pair<int64_t, int>> running_;  // (estimated end, nodes) for backfill
   std::vector<core::Arrival> arrivals_;
   std::vector<core::FreedNodes> freed_;             // job ends, for the break-even pool
+  core::BootWaitFeedback feedback_;                 // ebbflow's boot-wait feedback (when on)
   std::unordered_map<std::string, int> node_of_instance_;
   core::ManagerState manager_state_;
   core::ManagerSettings manager_settings_;

@@ -31,8 +31,8 @@ struct SimulateOptions {
   double warm_history = -1, warm_quantile = -1, freeup_horizon = -1;
   double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
-  double reuse_horizon = -1, reuse_history = -1, reuse_step = -1, reuse_threshold = -1;
-  double feedback_margin = -2, feedback_gain = -1, feedback_memory = -1, feedback_min = -1, feedback_max = -1;
+  bool no_feedback = false;
+  double feedback_margin = -1, feedback_gain = -1, feedback_memory = -1, feedback_min = -1, feedback_max = -1;
   bool quiet = false;
 };
 
@@ -111,17 +111,11 @@ int run_simulate(const SimulateOptions& o) {
   if (o.periodic_quantile >= 0) s.ebbflow.periodic_quantile = o.periodic_quantile;
   if (o.periodic_floor >= 0) s.ebbflow.periodic_floor_newest = o.periodic_floor;
   if (o.freeup_horizon >= 0) s.ebbflow.freeup_horizon = static_cast<int64_t>(o.freeup_horizon);
-  if (o.reuse_horizon >= 0) s.ebbflow.reuse_horizon = static_cast<int64_t>(o.reuse_horizon);
-  if (o.reuse_history >= 0) s.ebbflow.reuse_history = static_cast<int64_t>(o.reuse_history);
-  if (o.reuse_step > 0) s.ebbflow.reuse_step = static_cast<int64_t>(o.reuse_step);
-  if (o.reuse_threshold >= 0) s.ebbflow.reuse_threshold = o.reuse_threshold;
   s.ebbflow.feedback_idle_timer = s.scaledown_idletime_s;
   s.ebbflow.feedback_boot_time = s.cloud.boot_time_s;
   s.ebbflow.feedback_lag = 2 * s.cloud.boot_time_s + s.loop_time_s;
-  if (o.feedback_margin > -2) {
-    s.ebbflow.feedback = true;
-    s.ebbflow.feedback_margin = o.feedback_margin;
-  }
+  if (o.no_feedback) s.ebbflow.feedback = false;
+  if (o.feedback_margin >= 0) s.ebbflow.feedback_margin = o.feedback_margin;
   if (o.feedback_gain >= 0) s.ebbflow.feedback_gain = o.feedback_gain;
   if (o.feedback_memory >= 0) s.ebbflow.feedback_memory = o.feedback_memory;
   if (o.feedback_min >= 0) s.ebbflow.feedback_min_scale = o.feedback_min;
@@ -224,16 +218,11 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--periodic-floor", o->periodic_floor, "ebbflow: the --periods cap is at least this times the newest window's demand (default 1)");
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
   cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
-  cmd->add_option("--reuse-horizon", o->reuse_horizon,
-                  "ebbflow: size the pool by the break-even test over this horizon (seconds, e.g. the boot time; default 0: off)");
-  cmd->add_option("--reuse-history", o->reuse_history, "ebbflow: seconds of past starts the break-even test learns from (default 3600)");
-  cmd->add_option("--reuse-step", o->reuse_step, "ebbflow: seconds between the break-even test's past starts (default 60)");
-  cmd->add_option("--reuse-threshold", o->reuse_threshold,
-                  "ebbflow: keep an idle node while its learnt reuse probability within the horizon is at least this (default 0.5)");
+  cmd->add_flag("--no-feedback", o->no_feedback, "ebbflow: no boot-wait feedback (the pool is not scaled)");
   cmd->add_option("--feedback-margin", o->feedback_margin,
-                  "ebbflow: hold the share of jobs waiting for a boot this far below an idle timer of ScaledownIdletime (e.g. 0.002; default off)");
-  cmd->add_option("--feedback-gain", o->feedback_gain, "ebbflow: pool scale = 1 + gain x the boot-wait balance in jobs (default 0.01)");
-  cmd->add_option("--feedback-memory", o->feedback_memory, "ebbflow: jobs over which the boot-wait balance forgets (default 5000)");
+                  "ebbflow: hold the share of jobs waiting for a boot this far below an idle timer of ScaledownIdletime (default 0.001)");
+  cmd->add_option("--feedback-gain", o->feedback_gain, "ebbflow: pool scale = 1 + gain x the boot-wait balance in jobs (default 0.002)");
+  cmd->add_option("--feedback-memory", o->feedback_memory, "ebbflow: jobs over which the boot-wait balance forgets (default 0: never)");
   cmd->add_option("--feedback-min-scale", o->feedback_min, "ebbflow: smallest pool scale of the feedback (default 0.25)");
   cmd->add_option("--feedback-max-scale", o->feedback_max, "ebbflow: largest pool scale of the feedback (default 4)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");

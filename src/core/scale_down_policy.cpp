@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 namespace ebbflow::core {
 
@@ -52,73 +51,27 @@ int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const Sca
   return pool_from_demand(demand, sized);
 }
 
-std::vector<int64_t> reuse_excursions(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
-                                      int64_t now, const ScaleDownSettings& settings) {
-  std::vector<int64_t> out;
-  const int64_t h = settings.reuse_horizon;
-  const int64_t step = std::max<int64_t>(1, settings.reuse_step);
-  if (h <= 0) return out;
-  const int64_t count = std::max<int64_t>(1, (settings.reuse_history - h) / step + 1);
-  out.reserve(static_cast<size_t>(count));
-  for (int64_t k = 0; k < count; ++k) {
-    const int64_t start = now - h - k * step;  // the excursion over (start, start + h]
-    auto a = std::upper_bound(arrivals.begin(), arrivals.end(), start,
-                              [](int64_t t, const Arrival& x) { return t < x.time; });
-    auto f = std::upper_bound(freed.begin(), freed.end(), start,
-                              [](int64_t t, const FreedNodes& x) { return t < x.time; });
-    int64_t level = 0, peak = 0;
-    while (a != arrivals.end() && a->time <= start + h) {
-      if (f != freed.end() && f->time <= a->time) {
-        level -= f->nodes;
-        ++f;
-      } else {
-        level += a->nodes;
-        ++a;
-        peak = std::max(peak, level);
-      }
-    }
-    out.push_back(peak);
-  }
-  return out;
-}
-
-int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSettings& settings) {
-  if (excursions.empty()) return 0;
-  std::vector<int64_t> sorted(excursions.begin(), excursions.end());
-  std::sort(sorted.begin(), sorted.end(), std::greater<>());
-  // Rank r is kept while #{excursion > r} >= threshold x count: the largest such r + 1 is the
-  // needed-th largest excursion.
-  const double t = std::clamp(settings.reuse_threshold, 0.0, 1.0);
-  size_t needed = static_cast<size_t>(std::ceil(t * static_cast<double>(sorted.size()) - 1e-9));
-  needed = std::clamp<size_t>(needed, 1, sorted.size());
-  return static_cast<int>(std::min<int64_t>(sorted[needed - 1], 1000000000));
-}
-
-int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
-                   std::span<const FreedNodes> freed) {
+int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings) {
   std::vector<int64_t> demand = demand_per_window(arrivals, now, settings);
   const int64_t newest = demand.front();
-  int pool = settings.reuse_horizon > 0
-                 ? break_even_pool_size(reuse_excursions(arrivals, freed, now, settings), settings)
-                 : pool_from_demand(demand, settings);
+  int pool = pool_from_demand(demand, settings);
   int periodic = periodic_pool_size(arrivals, now, settings);
   if (periodic >= 0) {
     const double floor = std::ceil(settings.periodic_floor_newest * static_cast<double>(newest));
     periodic = std::max(periodic, static_cast<int>(std::min(floor, 1e9)));
     pool = std::min(pool, periodic);
   }
-  if (settings.scale != 1)
-    pool = static_cast<int>(std::min(std::ceil(settings.scale * static_cast<double>(pool)), 1e9));
+  if (settings.pool_scale != 1)
+    pool = static_cast<int>(std::min(std::ceil(settings.pool_scale * static_cast<double>(pool)), 1e9));
   return pool;
 }
 
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings) {
   if (rank >= pool) return settings.surplus_idle;
-  const double limit = std::floor(settings.scale * static_cast<double>(settings.idle_limit));
-  if (settings.rank_decay <= 0) return static_cast<int64_t>(limit);
+  if (settings.rank_decay <= 0) return settings.idle_limit;
   const double share =
       std::pow(1.0 - static_cast<double>(rank) / static_cast<double>(pool), settings.rank_decay);
-  const double span = limit - static_cast<double>(settings.surplus_idle);
+  const double span = static_cast<double>(settings.idle_limit - settings.surplus_idle);
   return settings.surplus_idle + static_cast<int64_t>(std::floor(share * span));
 }
 
@@ -132,11 +85,10 @@ int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, c
 
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings,
-                                            std::span<const ExpectedFreeUp> running,
-                                            std::span<const FreedNodes> freed) {
+                                            std::span<const ExpectedFreeUp> running) {
   std::vector<size_t> release;
   if (idle_since.empty()) return release;
-  const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings, freed));
+  const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
   // Nodes freed soon go to the front of the reuse order and push the idle nodes back.
   const size_t shift = static_cast<size_t>(nodes_freed_soon(running, now, settings));
   for (size_t i = 0; i < idle_since.size(); ++i) {
@@ -225,7 +177,7 @@ void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run,
 ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb) {
   ScaleDownSettings out = settings;
   if (settings.feedback)
-    out.scale = std::clamp(1.0 + settings.feedback_gain * fb.balance, settings.feedback_min_scale,
+    out.pool_scale = std::clamp(1.0 + settings.feedback_gain * fb.balance, settings.feedback_min_scale,
                            settings.feedback_max_scale);
   return out;
 }

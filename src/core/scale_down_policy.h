@@ -18,14 +18,19 @@
 // - Periodic cap. The pool is at most the largest per-window demand in the hour that followed
 //   this time of day on each of the last 14 days, and at least (for the cap) the newest window's
 //   demand: a quiet evening shrinks the pool an hour earlier unless jobs are arriving now.
+// - Boot-wait feedback. An idle timer of ScaledownIdletime runs on the same jobs in the
+//   caller's BootWaitFeedback (its own timeline, a few minutes behind); the pool is scaled by
+//   1 + gain x (our boot waits - the timer's + margin x jobs) so that the share of jobs waiting
+//   for a boot stays `feedback_margin` below the timer's: the margin is held by the rule.
 // - Optional (off by default): the nodes running jobs free within `freeup_horizon` by their
 //   user's estimate count ahead of the idle nodes in the reuse order.
 //
 // Pure: the caller passes the idle nodes in reuse order with the time each became idle, the
 // arrivals (14 days of them for the periodic cap), optionally the running jobs' estimated ends,
-// and `now`; clustermgtd and the simulator call it once per loop. The window, quantile and limit
-// defaults were tuned on one trace (KTH-SP2) and validated on four others; the periodic cap's
-// were chosen looking at all five (docs/simulation.md).
+// and `now`; clustermgtd and the simulator call it once per loop (with the settings from
+// with_feedback). The window, quantile and limit defaults were tuned on one trace (KTH-SP2) and
+// validated on four others; the periodic cap's and the feedback's were chosen looking at all
+// five (docs/simulation.md).
 #pragma once
 
 #include <cstdint>
@@ -65,47 +70,26 @@ struct ScaleDownSettings {
   // The cap never goes below the newest window's demand times this (0: no floor): demand that is
   // arriving now overrides what the past days predict.
   double periodic_floor_newest = 1.0;
-  // Break-even pool (off by default: reuse_horizon 0). Instead of the window quantile, the pool
-  // is learnt from how many idle nodes the past arrivals took within one boot time: for each
-  // start s every `reuse_step` seconds over the last `reuse_history` seconds, the excursion is
-  // the largest (nodes requested - nodes freed) over the prefixes of (s, s + reuse_horizon]. The
-  // idle nodes form a stack (the most recently idle is reused first), so the node at rank r
-  // would have been reused within the horizon from s exactly when that excursion exceeds r; the
-  // share of starts where it does is the node's reuse probability p_r. Keeping the node for one
-  // more horizon costs `reuse_horizon` idle node-seconds; releasing it costs, with probability
-  // p_r, a boot wait worth W node-seconds; keep it while p_r x W >= reuse_horizon, i.e. while
-  // p_r >= reuse_threshold (= horizon / W). p_r falls with rank, so the kept ranks form a pool;
-  // the idle limits within it follow idle_limit and rank_decay as before, and the periodic cap
-  // still applies.
-  int64_t reuse_horizon = 0;
-  int64_t reuse_history = 3600;
-  int64_t reuse_step = 60;
-  double reuse_threshold = 0.5;
   // Boot-wait feedback (off by default). The caller keeps a BootWaitFeedback and reports
   // submits, job starts and job ends to it. The feedback runs an idle timer of
   // `feedback_idle_timer` seconds on the same jobs in its head (the nodes a job frees when it
   // ends stay idle that long; a job takes the most recently idle first and waits
   // `feedback_boot_time` for a boot when too few are left; its run time is the one seen here) and
   // compares the jobs that waited for a boot here with those that would
-  // have waited under the timer. It scales the pool and the idle limits by `scale` (see
-  // with_feedback) to hold our boot waits `feedback_margin` (a share of jobs; negative: above)
+  // have waited under the timer. It scales the pool by `pool_scale` (see with_feedback) to
+  // hold our boot waits `feedback_margin` (a share of jobs; negative: above)
   // below the model's.
-  bool feedback = false;
-  double feedback_margin = 0;
+  bool feedback = true;
+  double feedback_margin = 0.001;     // 0.1 points of the jobs
   int64_t feedback_idle_timer = 600;
   int64_t feedback_boot_time = 300;
   int64_t feedback_lag = 600;         // the model runs this far behind (at least the boot time)
-  double feedback_gain = 0.01;        // scale = 1 + gain x balance (balance in jobs)
-  double feedback_memory = 5000;      // the balance forgets with this many jobs (exponential)
+  double feedback_gain = 0.002;       // pool_scale = 1 + gain x balance (balance in jobs)
+  double feedback_memory = 0;         // > 0: the balance forgets over this many jobs (0: a plain sum)
   double feedback_min_scale = 0.25;
   double feedback_max_scale = 4;
-  // Multiplies the pool (after the periodic cap) and the idle limits; set by with_feedback.
-  double scale = 1;
-};
-
-struct FreedNodes {
-  int64_t time = 0;  // when a job ended
-  int nodes = 0;     // nodes it left idle
+  // Multiplies the pool (after the periodic cap); set by with_feedback.
+  double pool_scale = 1;
 };
 
 struct ExpectedFreeUp {
@@ -128,24 +112,10 @@ std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_
 // shifted back by 1..`periods` periods; -1 when periods is 0 or no period lies in the past.
 int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
-// The break-even excursions (see ScaleDownSettings::reuse_horizon), newest start first: element
-// k is for the start now - reuse_horizon - k x reuse_step, over the starts whose horizon ends by
-// `now` and begins within reuse_history. Both logs must be in time order; at the same second
-// freed nodes count before requests (job ends come before submits).
-std::vector<int64_t> reuse_excursions(std::span<const Arrival> arrivals, std::span<const FreedNodes> freed,
-                                      int64_t now, const ScaleDownSettings& settings);
-
-// Ranks r = 0, 1, ... kept by the break-even test: the number of ranks whose share of
-// excursions above r is at least reuse_threshold.
-int break_even_pool_size(std::span<const int64_t> excursions, const ScaleDownSettings& settings);
-
-// Size of the warm pool at `now` (see the header comment). With reuse_horizon > 0 the pool is
-// the break-even pool from `arrivals` and `freed` instead of the window quantile.
-int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings,
-                   std::span<const FreedNodes> freed = {});
+// Size of the warm pool at `now` (see the header comment), times settings.pool_scale.
+int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
-// (The limits are multiplied by settings.scale.)
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
 
 // Nodes the running jobs free in [now, now + freeup_horizon] by their estimates (0 when the
@@ -157,8 +127,7 @@ int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, c
 // node at index i is judged at rank i + nodes_freed_soon(...).
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings,
-                                            std::span<const ExpectedFreeUp> running = {},
-                                            std::span<const FreedNodes> freed = {});
+                                            std::span<const ExpectedFreeUp> running = {});
 
 // What the boot-wait feedback remembers between loops. Report events in time order.
 struct BootWaitFeedback {
@@ -190,7 +159,7 @@ void feedback_on_start(BootWaitFeedback& fb, int64_t now, bool waited_for_boot, 
 void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run, const ScaleDownSettings& settings);
 // Runs the model up to now - feedback_lag (the hooks above call it).
 void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings);
-// The settings with `scale` set from the feedback (unchanged when the feedback is off).
+// The settings with `pool_scale` set from the feedback (unchanged when the feedback is off).
 ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb);
 
 }  // namespace ebbflow::core

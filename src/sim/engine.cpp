@@ -2,8 +2,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <cstdio>
-#include <cstdlib>
 
 #include "core/launch_plan.h"
 
@@ -84,9 +82,6 @@ PolicyResult Engine::run(const Progress& progress) {
   result_.busy_node_hours = busy / 3600.0;
   result_.idle_node_hours = result_.billed_node_hours - result_.busy_node_hours - result_.boot_node_hours;
   summarize_waits(std::move(outcomes_), result_);
-  if (getenv("EBB_FB_DEBUG") && policy_ == Policy::kEbbflow)
-    fprintf(stderr, "feedback: jobs %lld ours %lld timer %lld balance %.1f\n", (long long)feedback_.jobs,
-            (long long)feedback_.boot_waits, (long long)feedback_.model_boot_waits, feedback_.balance);
   return result_;
 }
 
@@ -279,7 +274,6 @@ void Engine::on_job_end(int j) {
   if (job.in_running) running_.erase(job.running);
   job.in_running = false;
   busy_ -= job.nodes;
-  if (policy_ == Policy::kEbbflow && s_.ebbflow.reuse_horizon > 0) freed_.push_back({now_, job.nodes});
   if (policy_ == Policy::kEbbflow) core::feedback_on_end(feedback_, now_, j, now_ - job.start, s_.ebbflow);
   for (int n : job.held) {
     nodes_[n].job = -1;
@@ -391,7 +385,7 @@ void Engine::on_tick() {
            it != running_.end() && it->first <= now_ + s_.ebbflow.freeup_horizon; ++it)
         soon.push_back({it->first, it->second});
     }
-    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, core::with_feedback(s_.ebbflow, feedback_), soon, freed_)) power_down(who[i]);
+    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, core::with_feedback(s_.ebbflow, feedback_), soon)) power_down(who[i]);
   }
   run_clustermgtd();
   if ((policy_ == Policy::kEbbflow && !idle_.empty()) || !attention_.empty() ||

@@ -121,7 +121,6 @@ class Engine {
   std::vector<int> saved_;                          // power-saved nodes, reuse from the back
   std::multiset<std::pair<int64_t, int>> running_;  // (estimated end, nodes) for backfill
   std::vector<core::Arrival> arrivals_;
-  std::vector<core::FreedNodes> freed_;             // job ends, for the break-even pool
   core::BootWaitFeedback feedback_;                 // ebbflow's boot-wait feedback (when on)
   std::unordered_map<std::string, int> node_of_instance_;
   core::ManagerState manager_state_;

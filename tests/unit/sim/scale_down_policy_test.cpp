@@ -157,58 +157,20 @@ TEST(ScaleDownPolicy, FreeUpsWithinTheHorizonPushIdleNodesBack) {
 namespace ebbflow::core {
 namespace {
 
-// Three past starts, 50 s apart, each looking 100 s ahead: (900, 1000], (850, 950], (800, 900].
-ScaleDownSettings break_even_settings() {
+TEST(ScaleDownPolicy, PoolScaleMultipliesThePoolAfterTheCap) {
   ScaleDownSettings s;
-  s.reuse_horizon = 100;
-  s.reuse_history = 200;
-  s.reuse_step = 50;
-  s.periods = 0;
-  return s;
-}
-const std::vector<Arrival> kRequests{{820, 2}, {860, 3}, {900, 1}, {950, 4}, {1000, 2}};
-const std::vector<FreedNodes> kFreed{{860, 1}, {940, 5}};
-
-TEST(ScaleDownPolicy, ReuseExcursionIsTheLargestRequestsNetOfFreesFromEachStart) {
-  // (900, 1000]: -5 (940) +4 (950) +2 (1000): peak 1.
-  // (850, 950]: the free at 860 comes before the request at the same second: -1 +3 +1 = 3, then -5 +4.
-  // (800, 900]: +2, -1, +3, +1: 5.
-  EXPECT_EQ(reuse_excursions(kRequests, kFreed, 1000, break_even_settings()), (std::vector<int64_t>{1, 3, 5}));
-  EXPECT_TRUE(reuse_excursions(kRequests, kFreed, 1000, ScaleDownSettings{}).empty());  // off
-}
-
-TEST(ScaleDownPolicy, BreakEvenPoolKeepsTheRanksReusedOftenEnough) {
-  ScaleDownSettings s = break_even_settings();
-  const std::vector<int64_t> x{1, 3, 5};
-  s.reuse_threshold = 0.5;  // rank 2: 2 of 3 starts reached it; rank 3: 1 of 3
-  EXPECT_EQ(break_even_pool_size(x, s), 3);
-  s.reuse_threshold = 0.3;  // one start in three is enough: ranks 0..4
-  EXPECT_EQ(break_even_pool_size(x, s), 5);
-  s.reuse_threshold = 1.0;  // every start: rank 0 only
-  EXPECT_EQ(break_even_pool_size(x, s), 1);
-  EXPECT_EQ(break_even_pool_size({}, s), 0);
-  // The rule uses it for the pool: ranks 0..2 may idle (flat limit 500), 3 and 4 go at once.
-  s.reuse_threshold = 0.5;
-  s.rank_decay = 0;
-  s.idle_limit = 500;
-  std::vector<int64_t> since(5, 990);
-  EXPECT_EQ(warm_pool_size(kRequests, 1000, s, kFreed), 3);
-  EXPECT_EQ(choose_nodes_to_release(since, kRequests, 1000, s, {}, kFreed), (std::vector<size_t>{3, 4}));
-}
-
-TEST(ScaleDownPolicy, ScaleMultipliesThePoolAndTheIdleLimits) {
-  ScaleDownSettings s;
-  s.idle_limit = 2400;
-  s.scale = 0.5;
-  EXPECT_EQ(idle_limit_at_rank(0, 4, s), 1200);
-  EXPECT_EQ(idle_limit_at_rank(2, 4, s), 600);  // 1200 x (1 - 2/4)
-  EXPECT_EQ(idle_limit_at_rank(4, 4, s), 0);    // beyond the pool: the surplus limit
   s.window = 600;
   s.history = 600;
   s.periods = 0;
-  s.scale = 1.5;
   std::vector<Arrival> a{{900, 3}};
+  s.pool_scale = 1.5;
   EXPECT_EQ(warm_pool_size(a, 1000, s), 5);  // ceil(1.5 x 3)
+  s.pool_scale = 0.5;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 2);  // ceil(1.5)
+  // The idle limits follow the scaled pool: rank 1 of 2 idles half the limit.
+  s.idle_limit = 1000;
+  EXPECT_EQ(choose_nodes_to_release(std::vector<int64_t>{600, 600, 600}, a, 1000, s), (std::vector<size_t>{2}));
+  EXPECT_EQ(choose_nodes_to_release(std::vector<int64_t>{400, 499, 600}, a, 1000, s), (std::vector<size_t>{1, 2}));
 }
 
 ScaleDownSettings feedback_settings() {
@@ -267,21 +229,21 @@ TEST(BootWaitFeedback, ModelRunsTheLagBehind) {
 TEST(BootWaitFeedback, BalanceCountsOurWaitsAgainstTheModelsAndSetsTheScale) {
   ScaleDownSettings s = feedback_settings();
   BootWaitFeedback fb;
-  EXPECT_EQ(with_feedback(s, fb).scale, 1.0);
+  EXPECT_EQ(with_feedback(s, fb).pool_scale, 1.0);
   feedback_on_submit(fb, 0, 1, 1, s);  // model waits: +0.1 margin - 1
   EXPECT_NEAR(fb.balance, -0.9, 1e-12);
-  EXPECT_NEAR(with_feedback(s, fb).scale, 0.91, 1e-12);  // fewer waits than the model: narrower
+  EXPECT_NEAR(with_feedback(s, fb).pool_scale, 0.91, 1e-12);  // fewer waits than the model: narrower
   feedback_on_start(fb, 300, true, s);  // we waited too
   feedback_on_start(fb, 300, true, s);  // and once more than the model
   EXPECT_NEAR(fb.balance, 1.1, 1e-12);
-  EXPECT_NEAR(with_feedback(s, fb).scale, 1.11, 1e-12);  // more waits: wider
+  EXPECT_NEAR(with_feedback(s, fb).pool_scale, 1.11, 1e-12);  // more waits: wider
   s.feedback_max_scale = 1.05;
-  EXPECT_NEAR(with_feedback(s, fb).scale, 1.05, 1e-12);
+  EXPECT_NEAR(with_feedback(s, fb).pool_scale, 1.05, 1e-12);
   s.feedback_memory = 2;  // each job halves what came before
   feedback_on_submit(fb, 10, 2, 1, s);  // model waits again: 1.1 / 2 + 0.1 - 1
   EXPECT_NEAR(fb.balance, -0.35, 1e-12);
   s.feedback = false;
-  EXPECT_EQ(with_feedback(s, fb).scale, 1.0);
+  EXPECT_EQ(with_feedback(s, fb).pool_scale, 1.0);
   feedback_on_start(fb, 400, true, s);  // ignored when off
   EXPECT_EQ(fb.boot_waits, 2);
 }

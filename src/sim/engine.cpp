@@ -82,6 +82,10 @@ PolicyResult Engine::run(const Progress& progress) {
   result_.busy_node_hours = busy / 3600.0;
   result_.idle_node_hours = result_.billed_node_hours - result_.busy_node_hours - result_.boot_node_hours;
   summarize_waits(std::move(outcomes_), result_);
+  if (policy_ == Policy::kEbbflow && s_.ebbflow.feedback) {
+    core::feedback_advance(feedback_, kNever / 2, s_.ebbflow);  // the model catches up for the report
+    result_.model_boot_wait_jobs = feedback_.model_boot_waits;
+  }
   return result_;
 }
 

@@ -113,7 +113,7 @@ int run_simulate(const SimulateOptions& o) {
   if (o.freeup_horizon >= 0) s.ebbflow.freeup_horizon = static_cast<int64_t>(o.freeup_horizon);
   s.ebbflow.feedback_idle_timer = s.scaledown_idletime_s;
   s.ebbflow.feedback_boot_time = s.cloud.boot_time_s;
-  s.ebbflow.feedback_lag = 2 * s.cloud.boot_time_s + s.loop_time_s;
+  s.ebbflow.feedback_lag = 2 * (s.cloud.boot_time_s + s.cloud.boot_jitter_s) + s.loop_time_s;
   if (o.no_feedback) s.ebbflow.feedback = false;
   if (o.feedback_margin >= 0) s.ebbflow.feedback_margin = o.feedback_margin;
   if (o.feedback_gain >= 0) s.ebbflow.feedback_gain = o.feedback_gain;

@@ -178,7 +178,7 @@ ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWai
   ScaleDownSettings out = settings;
   if (settings.feedback)
     out.pool_scale = std::clamp(1.0 + settings.feedback_gain * fb.balance, settings.feedback_min_scale,
-                           settings.feedback_max_scale);
+                                settings.feedback_max_scale);
   return out;
 }
 

@@ -37,9 +37,9 @@
 #include <functional>
 #include <map>
 #include <queue>
+#include <span>
 #include <tuple>
 #include <unordered_map>
-#include <span>
 #include <vector>
 
 namespace ebbflow::core {
@@ -70,20 +70,21 @@ struct ScaleDownSettings {
   // The cap never goes below the newest window's demand times this (0: no floor): demand that is
   // arriving now overrides what the past days predict.
   double periodic_floor_newest = 1.0;
-  // Boot-wait feedback (off by default). The caller keeps a BootWaitFeedback and reports
+  // Boot-wait feedback (on by default). The caller keeps a BootWaitFeedback and reports
   // submits, job starts and job ends to it. The feedback runs an idle timer of
-  // `feedback_idle_timer` seconds on the same jobs in its head (the nodes a job frees when it
-  // ends stay idle that long; a job takes the most recently idle first and waits
-  // `feedback_boot_time` for a boot when too few are left; its run time is the one seen here) and
-  // compares the jobs that waited for a boot here with those that would
-  // have waited under the timer. It scales the pool by `pool_scale` (see with_feedback) to
-  // hold our boot waits `feedback_margin` (a share of jobs; negative: above)
-  // below the model's.
+  // `feedback_idle_timer` seconds (ScaledownIdletime) on the same jobs in its head: the nodes a
+  // job frees when it ends stay idle that long; a job takes the most recently idle first and
+  // waits `feedback_boot_time` for a boot when too few are left; its run time is the one seen
+  // here. It compares the jobs that waited for a boot here with those that would have waited
+  // under the timer and scales the pool by `pool_scale` (see with_feedback) to hold our boot
+  // waits `feedback_margin` (a share of jobs; negative: above) below the model's.
   bool feedback = true;
   double feedback_margin = 0.001;     // 0.1 points of the jobs
   int64_t feedback_idle_timer = 600;
   int64_t feedback_boot_time = 300;
-  int64_t feedback_lag = 600;         // the model runs this far behind (at least the boot time)
+  // The model runs this far behind the present: at least the longest start delay here, so that a
+  // job's run time is known before its end in the model (default: 2 boots and a loop).
+  int64_t feedback_lag = 660;
   double feedback_gain = 0.002;       // pool_scale = 1 + gain x balance (balance in jobs)
   double feedback_memory = 0;         // > 0: the balance forgets over this many jobs (0: a plain sum)
   double feedback_min_scale = 0.25;
@@ -145,7 +146,7 @@ struct BootWaitFeedback {
   std::priority_queue<std::tuple<int64_t, int, int64_t>, std::vector<std::tuple<int64_t, int, int64_t>>, std::greater<>>
       model_events;
   std::map<int64_t, int64_t> model_idle;  // the model's idle nodes by the time they became idle
-  double balance = 0;  // forgetting sum of (our boot wait - the model's + margin) per job
+  double balance = 0;  // sum of (our boot wait - the model's + margin) per job (forgetting if memory > 0)
   int64_t jobs = 0, boot_waits = 0, model_boot_waits = 0;
 };
 

@@ -389,7 +389,8 @@ void Engine::on_tick() {
            it != running_.end() && it->first <= now_ + s_.ebbflow.freeup_horizon; ++it)
         soon.push_back({it->first, it->second});
     }
-    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, core::with_feedback(s_.ebbflow, feedback_), soon)) power_down(who[i]);
+    const core::ScaleDownSettings rule = core::with_feedback(s_.ebbflow, feedback_);
+    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, rule, soon)) power_down(who[i]);
   }
   run_clustermgtd();
   if ((policy_ == Policy::kEbbflow && !idle_.empty()) || !attention_.empty() ||

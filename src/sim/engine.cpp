@@ -240,6 +240,7 @@ void Engine::requeue(int j) {
   // Slurm requeues a job whose nodes failed to resume; the nodes that did launch keep booting
   // and join as idle nodes.
   SimJob& job = jobs_[j];
+  job.requeued = true;
   busy_ -= job.nodes;
   for (int n : job.held) {
     SimNode& node = nodes_[n];
@@ -269,7 +270,10 @@ void Engine::start_job(int j) {
   outcomes_.push_back({now_ - tj.submit, tj.run});
   result_.wait_by_job[static_cast<size_t>(j)] = now_ - tj.submit;
   if (job.boot_wait) ++result_.boot_wait_jobs;
-  if (policy_ == Policy::kEbbflow) core::feedback_on_start(feedback_, now_, job.boot_wait, s_.ebbflow);
+  // The feedback counts a job held up by a failed launch as waiting for a boot too: its model
+  // has no failures, and such a job often starts on idle nodes later, uncounted.
+  if (policy_ == Policy::kEbbflow)
+    core::feedback_on_start(feedback_, now_, job.boot_wait || job.requeued, s_.ebbflow);
   push(now_ + tj.run, EventType::kJobEnd, j);
 }
 

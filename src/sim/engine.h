@@ -62,6 +62,7 @@ struct SimJob {
   int pending_boots = 0;
   int64_t start = -1;
   bool boot_wait = false;
+  bool requeued = false;   // a launch for it failed (Slurm requeued it)
   std::vector<int> held;   // nodes allocated
   std::multiset<std::pair<int64_t, int>>::iterator running;  // entry in Engine::running_
   bool in_running = false;

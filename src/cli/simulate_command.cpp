@@ -31,6 +31,8 @@ struct SimulateOptions {
   double warm_history = -1, warm_quantile = -1, freeup_horizon = -1;
   double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
+  bool no_feedback = false;
+  double feedback_margin = -1, feedback_gain = -1, feedback_memory = -1, feedback_min = -1, feedback_max = -1;
   bool quiet = false;
 };
 
@@ -109,6 +111,15 @@ int run_simulate(const SimulateOptions& o) {
   if (o.periodic_quantile >= 0) s.ebbflow.periodic_quantile = o.periodic_quantile;
   if (o.periodic_floor >= 0) s.ebbflow.periodic_floor_newest = o.periodic_floor;
   if (o.freeup_horizon >= 0) s.ebbflow.freeup_horizon = static_cast<int64_t>(o.freeup_horizon);
+  s.ebbflow.feedback_idle_timer = s.scaledown_idletime_s;
+  s.ebbflow.feedback_boot_time = s.cloud.boot_time_s;
+  s.ebbflow.feedback_lag = 2 * (s.cloud.boot_time_s + s.cloud.boot_jitter_s) + s.loop_time_s;
+  if (o.no_feedback) s.ebbflow.feedback = false;
+  if (o.feedback_margin >= 0) s.ebbflow.feedback_margin = o.feedback_margin;
+  if (o.feedback_gain >= 0) s.ebbflow.feedback_gain = o.feedback_gain;
+  if (o.feedback_memory >= 0) s.ebbflow.feedback_memory = o.feedback_memory;
+  if (o.feedback_min >= 0) s.ebbflow.feedback_min_scale = o.feedback_min;
+  if (o.feedback_max >= 0) s.ebbflow.feedback_max_scale = o.feedback_max;
   if (o.warm_history >= 0) s.ebbflow.history = static_cast<int64_t>(o.warm_history);
   if (o.warm_quantile >= 0) {
     if (o.warm_quantile > 1) {
@@ -160,6 +171,7 @@ int run_simulate(const SimulateOptions& o) {
         v.series_points = 0;
         v.scaledown_idletime_s = minutes * 60;
         v.ebbflow.idle_limit = 4 * v.scaledown_idletime_s;
+        v.ebbflow.feedback_idle_timer = v.scaledown_idletime_s;
         auto r = sim::run_policy(*trace, p, v);
         report.sweep.push_back({p, v.scaledown_idletime_s, r.billed_node_hours / lb, r.wait_mean_s, r.wait_p95_s,
                                 r.jobs ? static_cast<double>(r.boot_wait_jobs) / static_cast<double>(r.jobs) : 0});
@@ -206,6 +218,13 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--periodic-floor", o->periodic_floor, "ebbflow: the --periods cap is at least this times the newest window's demand (default 1)");
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
   cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
+  cmd->add_flag("--no-feedback", o->no_feedback, "ebbflow: no boot-wait feedback (the pool is not scaled)");
+  cmd->add_option("--feedback-margin", o->feedback_margin,
+                  "ebbflow: hold the share of jobs waiting for a boot this far below an idle timer of ScaledownIdletime (default 0.001)");
+  cmd->add_option("--feedback-gain", o->feedback_gain, "ebbflow: pool scale = 1 + gain x the boot-wait balance in jobs (default 0.002)");
+  cmd->add_option("--feedback-memory", o->feedback_memory, "ebbflow: jobs over which the boot-wait balance forgets (default 0: never)");
+  cmd->add_option("--feedback-min-scale", o->feedback_min, "ebbflow: smallest pool scale of the feedback (default 0.25)");
+  cmd->add_option("--feedback-max-scale", o->feedback_max, "ebbflow: largest pool scale of the feedback (default 4)");
   cmd->add_flag("--quiet", o->quiet, "no progress on stderr");
   cmd->callback([o] {
     int rc = run_simulate(*o);

@@ -61,6 +61,8 @@ int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDo
     periodic = std::max(periodic, static_cast<int>(std::min(floor, 1e9)));
     pool = std::min(pool, periodic);
   }
+  if (settings.pool_scale != 1)
+    pool = static_cast<int>(std::min(std::ceil(settings.pool_scale * static_cast<double>(pool)), 1e9));
   return pool;
 }
 
@@ -94,6 +96,90 @@ std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since,
     if (now - idle_since[i] >= idle_limit_at_rank(i + shift, pool, settings)) release.push_back(i);
   }
   return release;
+}
+
+// --- boot-wait feedback --------------------------------------------------------------------
+
+namespace {
+
+void forget(BootWaitFeedback& fb, const ScaleDownSettings& settings) {
+  if (settings.feedback_memory > 0) fb.balance *= 1.0 - 1.0 / std::max(1.0, settings.feedback_memory);
+}
+
+}  // namespace
+
+void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  auto& idle = fb.model_idle;
+  while (!fb.model_events.empty() && std::get<0>(fb.model_events.top()) <= now - settings.feedback_lag) {
+    const auto [at, kind, id] = fb.model_events.top();
+    fb.model_events.pop();
+    auto job = fb.model_jobs.find(id);
+    if (job == fb.model_jobs.end()) continue;
+    if (kind == 0) {  // the model's job ends: its nodes go idle
+      idle[at] += job->second.nodes;
+      fb.model_jobs.erase(job);
+      continue;
+    }
+    // A submit: release what idled the whole timer (a node whose timer fires now is gone), then
+    // take the newest idle nodes.
+    idle.erase(idle.begin(), idle.lower_bound(at - settings.feedback_idle_timer + 1));
+    int64_t need = job->second.nodes;
+    while (need > 0 && !idle.empty()) {
+      auto newest = std::prev(idle.end());
+      const int64_t take = std::min(need, newest->second);
+      newest->second -= take;
+      need -= take;
+      if (newest->second == 0) idle.erase(newest);
+    }
+    forget(fb, settings);
+    ++fb.jobs;
+    fb.balance += settings.feedback_margin;
+    job->second.delay = 0;
+    if (need > 0) {
+      ++fb.model_boot_waits;
+      fb.balance -= 1;
+      job->second.delay = settings.feedback_boot_time;
+    }
+    if (job->second.run >= 0) fb.model_events.emplace(at + job->second.delay + job->second.run, 0, id);
+  }
+}
+
+void feedback_on_submit(BootWaitFeedback& fb, int64_t now, int64_t id, int nodes, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  fb.model_jobs[id] = BootWaitFeedback::ModelJob{now, nodes, -1, -1};
+  fb.model_events.emplace(now, 1, id);
+  feedback_advance(fb, now, settings);
+}
+
+void feedback_on_start(BootWaitFeedback& fb, int64_t now, bool waited_for_boot, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  if (waited_for_boot) {
+    ++fb.boot_waits;
+    fb.balance += 1;
+  }
+  feedback_advance(fb, now, settings);
+}
+
+void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  auto job = fb.model_jobs.find(id);
+  if (job != fb.model_jobs.end()) {
+    job->second.run = std::max<int64_t>(0, run);
+    // Already started in the model: its end is known now (when it lies in the model's past, the
+    // model takes it at its next step).
+    if (job->second.delay >= 0)
+      fb.model_events.emplace(job->second.submit + job->second.delay + job->second.run, 0, id);
+  }
+  feedback_advance(fb, now, settings);
+}
+
+ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb) {
+  ScaleDownSettings out = settings;
+  if (settings.feedback)
+    out.pool_scale = std::clamp(1.0 + settings.feedback_gain * fb.balance, settings.feedback_min_scale,
+                                settings.feedback_max_scale);
+  return out;
 }
 
 }  // namespace ebbflow::core

@@ -18,18 +18,28 @@
 // - Periodic cap. The pool is at most the largest per-window demand in the hour that followed
 //   this time of day on each of the last 14 days, and at least (for the cap) the newest window's
 //   demand: a quiet evening shrinks the pool an hour earlier unless jobs are arriving now.
+// - Boot-wait feedback. An idle timer of ScaledownIdletime runs on the same jobs in the
+//   caller's BootWaitFeedback (its own timeline, a few minutes behind); the pool is scaled by
+//   1 + gain x (our boot waits - the timer's + margin x jobs) so that the share of jobs waiting
+//   for a boot stays `feedback_margin` below the timer's: the margin is held by the rule.
 // - Optional (off by default): the nodes running jobs free within `freeup_horizon` by their
 //   user's estimate count ahead of the idle nodes in the reuse order.
 //
 // Pure: the caller passes the idle nodes in reuse order with the time each became idle, the
 // arrivals (14 days of them for the periodic cap), optionally the running jobs' estimated ends,
-// and `now`; clustermgtd and the simulator call it once per loop. The window, quantile and limit
-// defaults were tuned on one trace (KTH-SP2) and validated on four others; the periodic cap's
-// were chosen looking at all five (docs/simulation.md).
+// and `now`; clustermgtd and the simulator call it once per loop (with the settings from
+// with_feedback). The window, quantile and limit defaults were tuned on one trace (KTH-SP2) and
+// validated on four others; the periodic cap's and the feedback's were chosen looking at all
+// five (docs/simulation.md).
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
+#include <queue>
 #include <span>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace ebbflow::core {
@@ -60,6 +70,27 @@ struct ScaleDownSettings {
   // The cap never goes below the newest window's demand times this (0: no floor): demand that is
   // arriving now overrides what the past days predict.
   double periodic_floor_newest = 1.0;
+  // Boot-wait feedback (on by default). The caller keeps a BootWaitFeedback and reports
+  // submits, job starts and job ends to it. The feedback runs an idle timer of
+  // `feedback_idle_timer` seconds (ScaledownIdletime) on the same jobs in its head: the nodes a
+  // job frees when it ends stay idle that long; a job takes the most recently idle first and
+  // waits `feedback_boot_time` for a boot when too few are left; its run time is the one seen
+  // here. It compares the jobs that waited for a boot here with those that would have waited
+  // under the timer and scales the pool by `pool_scale` (see with_feedback) to hold our boot
+  // waits `feedback_margin` (a share of jobs; negative: above) below the model's.
+  bool feedback = true;
+  double feedback_margin = 0.001;     // 0.1 points of the jobs
+  int64_t feedback_idle_timer = 600;
+  int64_t feedback_boot_time = 300;
+  // The model runs this far behind the present: at least the longest start delay here, so that a
+  // job's run time is known before its end in the model (default: 2 boots and a loop).
+  int64_t feedback_lag = 660;
+  double feedback_gain = 0.002;       // pool_scale = 1 + gain x balance (balance in jobs)
+  double feedback_memory = 0;         // > 0: the balance forgets over this many jobs (0: a plain sum)
+  double feedback_min_scale = 0.25;
+  double feedback_max_scale = 4;
+  // Multiplies the pool (after the periodic cap); set by with_feedback.
+  double pool_scale = 1;
 };
 
 struct ExpectedFreeUp {
@@ -82,7 +113,7 @@ std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_
 // shifted back by 1..`periods` periods; -1 when periods is 0 or no period lies in the past.
 int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
-// Size of the warm pool at `now` (see the header comment).
+// Size of the warm pool at `now` (see the header comment), times settings.pool_scale.
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
@@ -98,5 +129,38 @@ int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, c
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings,
                                             std::span<const ExpectedFreeUp> running = {});
+
+// What the boot-wait feedback remembers between loops. Report events in time order.
+struct BootWaitFeedback {
+  // The idle-timer model runs on its own timeline (a job that waits for a boot there starts
+  // later and ends later than here), `feedback_lag` seconds behind the present, so that a job's
+  // end is known before the model needs it.
+  struct ModelJob {
+    int64_t submit = 0;
+    int nodes = 0;
+    int64_t delay = -1;  // start delay in the model (0 or feedback_boot_time); -1 before it is decided
+    int64_t run = -1;    // run time, once the job has ended here
+  };
+  std::unordered_map<int64_t, ModelJob> model_jobs;  // by job id, until the model's job ends
+  // Model events (time, 0 = job end / 1 = submit, job id), earliest first; ends first at a second.
+  std::priority_queue<std::tuple<int64_t, int, int64_t>, std::vector<std::tuple<int64_t, int, int64_t>>, std::greater<>>
+      model_events;
+  std::map<int64_t, int64_t> model_idle;  // the model's idle nodes by the time they became idle
+  double balance = 0;  // sum of (our boot wait - the model's + margin) per job (forgetting if memory > 0)
+  int64_t jobs = 0, boot_waits = 0, model_boot_waits = 0;
+};
+
+// Job `id` asking for `nodes` was submitted at `now`. In the model (when it gets there) the job
+// takes the most recently idle nodes (those idle feedback_idle_timer seconds or more have been
+// released) and waits feedback_boot_time for a boot when too few are left.
+void feedback_on_submit(BootWaitFeedback& fb, int64_t now, int64_t id, int nodes, const ScaleDownSettings& settings);
+// A job started at `now`; `waited_for_boot` when one of its nodes had to boot.
+void feedback_on_start(BootWaitFeedback& fb, int64_t now, bool waited_for_boot, const ScaleDownSettings& settings);
+// Job `id` ended at `now` after running `run` seconds; in the model it ends at its model start + run.
+void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run, const ScaleDownSettings& settings);
+// Runs the model up to now - feedback_lag (the hooks above call it).
+void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings);
+// The settings with `pool_scale` set from the feedback (unchanged when the feedback is off).
+ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb);
 
 }  // namespace ebbflow::core

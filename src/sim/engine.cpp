@@ -82,6 +82,10 @@ PolicyResult Engine::run(const Progress& progress) {
   result_.busy_node_hours = busy / 3600.0;
   result_.idle_node_hours = result_.billed_node_hours - result_.busy_node_hours - result_.boot_node_hours;
   summarize_waits(std::move(outcomes_), result_);
+  if (policy_ == Policy::kEbbflow && s_.ebbflow.feedback) {
+    core::feedback_advance(feedback_, kNever / 2, s_.ebbflow);  // the model catches up for the report
+    result_.model_boot_wait_jobs = feedback_.model_boot_waits;
+  }
   return result_;
 }
 
@@ -124,6 +128,7 @@ void Engine::on_submit(int j) {
     return;
   }
   arrivals_.push_back({now_, job.nodes});
+  if (policy_ == Policy::kEbbflow) core::feedback_on_submit(feedback_, now_, j, job.nodes, s_.ebbflow);
   queue_.push_back(j);
   if (policy_ == Policy::kEbbflow) ensure_tick();
 }
@@ -235,6 +240,7 @@ void Engine::requeue(int j) {
   // Slurm requeues a job whose nodes failed to resume; the nodes that did launch keep booting
   // and join as idle nodes.
   SimJob& job = jobs_[j];
+  job.requeued = true;
   busy_ -= job.nodes;
   for (int n : job.held) {
     SimNode& node = nodes_[n];
@@ -264,6 +270,10 @@ void Engine::start_job(int j) {
   outcomes_.push_back({now_ - tj.submit, tj.run});
   result_.wait_by_job[static_cast<size_t>(j)] = now_ - tj.submit;
   if (job.boot_wait) ++result_.boot_wait_jobs;
+  // The feedback counts a job held up by a failed launch as waiting for a boot too: its model
+  // has no failures, and such a job often starts on idle nodes later, uncounted.
+  if (policy_ == Policy::kEbbflow)
+    core::feedback_on_start(feedback_, now_, job.boot_wait || job.requeued, s_.ebbflow);
   push(now_ + tj.run, EventType::kJobEnd, j);
 }
 
@@ -272,6 +282,7 @@ void Engine::on_job_end(int j) {
   if (job.in_running) running_.erase(job.running);
   job.in_running = false;
   busy_ -= job.nodes;
+  if (policy_ == Policy::kEbbflow) core::feedback_on_end(feedback_, now_, j, now_ - job.start, s_.ebbflow);
   for (int n : job.held) {
     nodes_[n].job = -1;
     make_idle(n);
@@ -382,7 +393,8 @@ void Engine::on_tick() {
            it != running_.end() && it->first <= now_ + s_.ebbflow.freeup_horizon; ++it)
         soon.push_back({it->first, it->second});
     }
-    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, s_.ebbflow, soon)) power_down(who[i]);
+    const core::ScaleDownSettings rule = core::with_feedback(s_.ebbflow, feedback_);
+    for (size_t i : core::choose_nodes_to_release(since, arrivals_, now_, rule, soon)) power_down(who[i]);
   }
   run_clustermgtd();
   if ((policy_ == Policy::kEbbflow && !idle_.empty()) || !attention_.empty() ||

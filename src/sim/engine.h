@@ -62,6 +62,7 @@ struct SimJob {
   int pending_boots = 0;
   int64_t start = -1;
   bool boot_wait = false;
+  bool requeued = false;   // a launch for it failed (Slurm requeued it)
   std::vector<int> held;   // nodes allocated
   std::multiset<std::pair<int64_t, int>>::iterator running;  // entry in Engine::running_
   bool in_running = false;
@@ -121,6 +122,7 @@ class Engine {
   std::vector<int> saved_;                          // power-saved nodes, reuse from the back
   std::multiset<std::pair<int64_t, int>> running_;  // (estimated end, nodes) for backfill
   std::vector<core::Arrival> arrivals_;
+  core::BootWaitFeedback feedback_;                 // ebbflow's boot-wait feedback (when on)
   std::unordered_map<std::string, int> node_of_instance_;
   core::ManagerState manager_state_;
   core::ManagerSettings manager_settings_;

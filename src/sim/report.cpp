@@ -91,6 +91,8 @@ std::string format_json(const RunReport& r) {
                                   {"core_calls", p.core_calls},
                                   {"peak_nodes", p.peak_nodes},
                                   {"runtime_s", p.runtime_s}};
+    if (p.model_boot_wait_jobs >= 0)  // ebbflow's feedback: the boot waits of its idle-timer model
+      pol[policy_name(p.policy)]["idle_timer_model_boot_wait_jobs"] = p.model_boot_wait_jobs;
   }
   if (!r.sweep.empty()) {
     auto& sw = j["sweep"] = nlohmann::ordered_json::array();

@@ -49,6 +49,22 @@ TEST(Policy, EbbflowKeepsAWarmPoolSizedFromRecentArrivals) {
   EXPECT_EQ(no_surplus.boot_wait_jobs, 2);
 }
 
+TEST(Policy, EbbflowFeedbackModelCountsThePcluster3BootWaits) {
+  // pcluster3: job 0 boots (waits); job 1 (1350) takes a node idle since 1300; job 2 (3000) finds
+  // every node released (the last at 1360 + 600) and waits. The feedback's idle-timer model runs
+  // the same jobs on its own timeline (job 0 ends at 0 + 300 + 1000 there too) and counts the
+  // same two, although ebbflow itself released the nodes at 1320 and had job 1 wait as well.
+  auto trace = make_trace({{0, 1000, 8}, {1350, 10, 1}, {3000, 100, 2}});
+  auto pc3 = run_policy(trace, Policy::kPcluster3, small_settings());
+  auto ebb = run_policy(trace, Policy::kEbbflow, small_settings());
+  EXPECT_EQ(pc3.boot_wait_jobs, 2);
+  EXPECT_EQ(ebb.model_boot_wait_jobs, 2);
+  EXPECT_EQ(ebb.boot_wait_jobs, 3);
+  auto off = small_settings();
+  off.ebbflow.feedback = false;
+  EXPECT_EQ(run_policy(trace, Policy::kEbbflow, off).model_boot_wait_jobs, -1);
+}
+
 TEST(Policy, Pcluster2LaunchesAtTheJobwatcherLoopAndIdlesTenNodewatcherLoops) {
   // Submit at 10; jobwatcher's loop at 60 raises the group; the node boots 60..360 and runs the
   // job 360..460. nodewatcher's loops tick at 360 + k*60: idle at 480, ..., the 10th idle loop

@@ -29,6 +29,9 @@ TEST(Report, JsonHasOneObjectPerPolicyWithTheRequiredFields) {
       EXPECT_TRUE(j["policies"][name].contains(field)) << name << "." << field;
   }
   EXPECT_DOUBLE_EQ(j["policies"]["lower-bound"]["cost_ratio"].get<double>(), 1.0);
+  // ebbflow's feedback reports its idle-timer model's boot waits; the other policies have none.
+  EXPECT_TRUE(j["policies"]["ebbflow"].contains("idle_timer_model_boot_wait_jobs"));
+  EXPECT_FALSE(j["policies"]["pcluster3"].contains("idle_timer_model_boot_wait_jobs"));
 }
 
 TEST(Report, CsvHasAHeaderAndOneRowPerPolicy) {

@@ -153,3 +153,100 @@ TEST(ScaleDownPolicy, FreeUpsWithinTheHorizonPushIdleNodesBack) {
 
 }  // namespace
 }  // namespace ebbflow::core
+
+namespace ebbflow::core {
+namespace {
+
+TEST(ScaleDownPolicy, PoolScaleMultipliesThePoolAfterTheCap) {
+  ScaleDownSettings s;
+  s.window = 600;
+  s.history = 600;
+  s.periods = 0;
+  std::vector<Arrival> a{{900, 3}};
+  s.pool_scale = 1.5;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 5);  // ceil(1.5 x 3)
+  s.pool_scale = 0.5;
+  EXPECT_EQ(warm_pool_size(a, 1000, s), 2);  // ceil(1.5)
+  // The idle limits follow the scaled pool: rank 1 of 2 idles half the limit.
+  s.idle_limit = 1000;
+  EXPECT_EQ(choose_nodes_to_release(std::vector<int64_t>{600, 600, 600}, a, 1000, s), (std::vector<size_t>{2}));
+  EXPECT_EQ(choose_nodes_to_release(std::vector<int64_t>{400, 499, 600}, a, 1000, s), (std::vector<size_t>{1, 2}));
+}
+
+ScaleDownSettings feedback_settings() {
+  ScaleDownSettings s;
+  s.feedback = true;
+  s.feedback_idle_timer = 600;
+  s.feedback_boot_time = 300;
+  s.feedback_lag = 0;     // the model keeps up with the present
+  s.feedback_margin = 0.1;
+  s.feedback_memory = 0;  // no forgetting: the balance is a plain sum
+  s.feedback_gain = 0.1;
+  return s;
+}
+
+TEST(BootWaitFeedback, IdleTimerModelReleasesAtTheTimerAndReusesTheNewestFirst) {
+  const ScaleDownSettings s = feedback_settings();
+  BootWaitFeedback fb;
+  feedback_on_submit(fb, 0, 1, 1, s);  // nothing idle: both jobs wait 300 s for a boot in the model
+  feedback_on_submit(fb, 0, 2, 1, s);
+  EXPECT_EQ(fb.model_boot_waits, 2);
+  feedback_on_end(fb, 400, 1, 100, s);  // ran 100 s: ends at 0 + 300 + 100 in the model too
+  feedback_on_end(fb, 500, 2, 200, s);  // ends at 500
+  feedback_on_submit(fb, 950, 3, 1, s);  // takes the node idle since 500, the newest
+  EXPECT_EQ(fb.model_boot_waits, 2);
+  feedback_on_submit(fb, 1000, 4, 1, s);  // the node since 400 idled 600 s: released, so a boot
+  EXPECT_EQ(fb.model_boot_waits, 3);
+  EXPECT_EQ(fb.jobs, 4);
+  // Oldest first would have given job 3 the node since 400 and job 4 the one since 500: no boot.
+}
+
+TEST(BootWaitFeedback, AJobThatWaitsInTheModelEndsLaterThere) {
+  const ScaleDownSettings s = feedback_settings();
+  BootWaitFeedback fb;
+  feedback_on_submit(fb, 0, 1, 1, s);    // waits in the model (not here): starts at 300 there
+  feedback_on_end(fb, 100, 1, 100, s);   // here it ran 0..100; in the model it ends at 400
+  feedback_on_submit(fb, 200, 2, 1, s);  // here the node of job 1 is idle; in the model it is busy
+  EXPECT_EQ(fb.model_boot_waits, 2);
+  feedback_on_submit(fb, 500, 3, 1, s);  // the model's job 1 ended at 400: its node is reused
+  EXPECT_EQ(fb.model_boot_waits, 2);
+  EXPECT_EQ(fb.jobs, 3);
+}
+
+TEST(BootWaitFeedback, ModelRunsTheLagBehind) {
+  ScaleDownSettings s = feedback_settings();
+  s.feedback_lag = 600;
+  BootWaitFeedback fb;
+  feedback_on_submit(fb, 0, 1, 1, s);
+  EXPECT_EQ(fb.jobs, 0);  // the model is at -600
+  feedback_advance(fb, 599, s);
+  EXPECT_EQ(fb.jobs, 0);
+  feedback_advance(fb, 600, s);
+  EXPECT_EQ(fb.jobs, 1);
+  EXPECT_EQ(fb.model_boot_waits, 1);
+}
+
+TEST(BootWaitFeedback, BalanceCountsOurWaitsAgainstTheModelsAndSetsTheScale) {
+  ScaleDownSettings s = feedback_settings();
+  BootWaitFeedback fb;
+  EXPECT_EQ(with_feedback(s, fb).pool_scale, 1.0);
+  feedback_on_submit(fb, 0, 1, 1, s);  // model waits: +0.1 margin - 1
+  EXPECT_NEAR(fb.balance, -0.9, 1e-12);
+  EXPECT_NEAR(with_feedback(s, fb).pool_scale, 0.91, 1e-12);  // fewer waits than the model: narrower
+  feedback_on_start(fb, 300, true, s);  // we waited too
+  feedback_on_start(fb, 300, true, s);  // and once more than the model
+  EXPECT_NEAR(fb.balance, 1.1, 1e-12);
+  EXPECT_NEAR(with_feedback(s, fb).pool_scale, 1.11, 1e-12);  // more waits: wider
+  s.feedback_max_scale = 1.05;
+  EXPECT_NEAR(with_feedback(s, fb).pool_scale, 1.05, 1e-12);
+  s.feedback_memory = 2;  // each job halves what came before
+  feedback_on_submit(fb, 10, 2, 1, s);  // model waits again: 1.1 / 2 + 0.1 - 1
+  EXPECT_NEAR(fb.balance, -0.35, 1e-12);
+  s.feedback = false;
+  EXPECT_EQ(with_feedback(s, fb).pool_scale, 1.0);
+  feedback_on_start(fb, 400, true, s);  // ignored when off
+  EXPECT_EQ(fb.boot_waits, 2);
+}
+
+}  // namespace
+}  // namespace ebbflow::core

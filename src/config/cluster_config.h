@@ -87,6 +87,17 @@ struct SlurmSettings {
   int resume_timeout_s = 1800;      // ComputeNodeBootstrapTimeout
   int suspend_timeout_s = 120;
   std::string scaling_strategy = "best-effort";  // all-or-nothing | best-effort
+  // Who releases idle dynamic nodes: "idle-timer" (Slurm's SuspendTime = ScaledownIdletime, as
+  // ParallelCluster 3) or "warm-pool" (clustermgtd runs ebbflow's release rule,
+  // core::choose_nodes_to_release; Slurm's SuspendTime becomes the rule's longest idle time,
+  // 4 x ScaledownIdletime, as a backstop for when clustermgtd is not running).
+  std::string scaledown_policy = "idle-timer";
+  bool warm_pool() const { return scaledown_policy == "warm-pool"; }
+  // Slurm's SuspendTime in seconds (-1: never).
+  int suspend_time_s() const {
+    if (scaledown_idletime_min < 0) return -1;
+    return (warm_pool() ? 4 : 1) * scaledown_idletime_min * 60;
+  }
 };
 
 // Traditional mode (ParallelCluster 2 style, sge/torque, or slurm without queues): one Auto Scaling

@@ -30,7 +30,8 @@ nlohmann::json to_json(const ClusterConfig& cfg) {
     scheduling["SlurmSettings"] = {{"ScaledownIdletime", cfg.slurm.scaledown_idletime_min},
                                    {"ResumeTimeout", cfg.slurm.resume_timeout_s},
                                    {"SuspendTimeout", cfg.slurm.suspend_timeout_s},
-                                   {"ScalingStrategy", cfg.slurm.scaling_strategy}};
+                                   {"ScalingStrategy", cfg.slurm.scaling_strategy},
+                                   {"ScaledownPolicy", cfg.slurm.scaledown_policy}};
     scheduling["SlurmQueues"] = queues;
   } else {
     const auto& g = *cfg.auto_scaling_group;

@@ -16,7 +16,7 @@ constexpr int kDay = 86400;
 
 void parse_slurm_settings(const YAML::Node& node, SlurmSettings& s, Issues& issues) {
   MapReader r(node, "Scheduling.SlurmSettings",
-              {"ScaledownIdletime", "ResumeTimeout", "SuspendTimeout", "ScalingStrategy"}, issues);
+              {"ScaledownIdletime", "ResumeTimeout", "SuspendTimeout", "ScalingStrategy", "ScaledownPolicy"}, issues);
   int idle = s.scaledown_idletime_min;
   if (r.read_int("ScaledownIdletime", idle, -1, 525600, "minutes")) {
     if (idle == 0) {
@@ -37,6 +37,17 @@ void parse_slurm_settings(const YAML::Node& node, SlurmSettings& s, Issues& issu
       std::string hint = closest_match(strategy, {"all-or-nothing", "best-effort"});
       if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
       issues.add(r.path_of("ScalingStrategy"), r.value_mark("ScalingStrategy"), msg);
+    }
+  }
+  std::string policy;
+  if (r.read_string("ScaledownPolicy", policy)) {
+    if (policy == "idle-timer" || policy == "warm-pool") {
+      s.scaledown_policy = policy;
+    } else {
+      std::string msg = "ScaledownPolicy must be 'idle-timer' or 'warm-pool', got '" + policy + "'";
+      std::string hint = closest_match(policy, {"idle-timer", "warm-pool"});
+      if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
+      issues.add(r.path_of("ScaledownPolicy"), r.value_mark("ScaledownPolicy"), msg);
     }
   }
 }

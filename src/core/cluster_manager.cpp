@@ -128,6 +128,7 @@ class Iteration {
     handle_insufficient_capacity();
     protected_mode();
     terminate_orphans();
+    release_idle_nodes();
     return std::move(plan_);
   }
 
@@ -562,6 +563,41 @@ class Iteration {
                                "protected mode: " + why + "; run `ebbflow cluster start` after fixing the cause", {},
                                {}, partition, "INACTIVE"});
     }
+  }
+
+  // --- warm pool: idle dynamic nodes beyond it are released ----------------------------------
+  // Candidates: healthy dynamic nodes, IDLE without any job, drain, power or boot flag, on a live
+  // instance, not acted on this iteration. Reuse order: Slurm gives an idle node to the next job
+  // most recently idle first, so rank by LastBusyTime, newest first (no LastBusyTime: idle since
+  // now). A job Slurm allocates between this read and the update keeps the node: a plain
+  // POWER_DOWN waits for the node's jobs (slurmctld node_mgr.c), so the rule can cost a boot,
+  // never a job.
+  void release_idle_nodes() {
+    if (!settings_.warm_pool || snap_.nodes.empty()) return;
+    std::vector<std::pair<int64_t, const NodeView*>> idle;
+    for (const auto& v : views_) {
+      const SlurmNode& n = *v.node;
+      if (n.is_static() || v.handled || v.failing_health || v.partition_inactive || !v.instance || !v.backing_valid)
+        continue;
+      if (!n.has(kIdle) || n.has_job() ||
+          n.has(kDrain | kDown | kPowerDown | kPoweringDown | kPoweredDown | kPoweringUp | kNotResponding |
+                kRebootRequested | kRebootIssued | kDrained | kDraining | kFail | kInvalidReg))
+        continue;
+      idle.push_back({std::min(n.last_busy_time.value_or(snap_.now), snap_.now), &v});
+    }
+    if (idle.empty()) return;
+    std::stable_sort(idle.begin(), idle.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    std::vector<int64_t> since;
+    since.reserve(idle.size());
+    for (const auto& [t, v] : idle) since.push_back(t);
+    std::vector<std::string> release;
+    for (size_t i : choose_nodes_to_release(since, snap_.arrivals, snap_.now, *settings_.warm_pool))
+      release.push_back(idle[i].second->node->name);
+    std::sort(release.begin(), release.end());
+    add(ActionKind::kReleaseIdleNodes, "warm-pool",
+        "idle beyond the warm pool (" + std::to_string(warm_pool_size(snap_.arrivals, snap_.now, *settings_.warm_pool)) +
+            " nodes kept for the demand of the last hour)",
+        release);
   }
 
   // --- orphaned instances -------------------------------------------------------------------

@@ -27,6 +27,7 @@ const char* to_string(ActionKind kind) {
     case ActionKind::kTerminateInstances: return "terminate-instances";
     case ActionKind::kSetNodesDown: return "set-nodes-down";
     case ActionKind::kDrainNodes: return "drain-nodes";
+    case ActionKind::kReleaseIdleNodes: return "release-idle-nodes";
     case ActionKind::kPowerDownNodes: return "power-down-nodes";
     case ActionKind::kResetNodeAddrs: return "reset-node-addresses";
     case ActionKind::kResetNodesDown: return "reset-nodes-down";

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/scale_down_policy.h"
 #include "core/slurm_node.h"
 
 namespace ebbflow::core {
@@ -57,6 +58,8 @@ struct ClusterSnapshot {
   std::vector<CloudInstance> instances;
   // nullopt: the health read failed or was skipped; health checks are then not evaluated.
   std::optional<std::vector<InstanceHealth>> health;
+  // Jobs submitted over the release rule's history (time order): read only with the warm pool.
+  std::vector<Arrival> arrivals;
 };
 
 struct ComputeResourceSpec {
@@ -85,6 +88,10 @@ struct ManagerSettings {
   bool disable_ec2_health_check = false;
   bool disable_scheduled_event_health_check = false;
   bool disable_all_cluster_management = false;
+  // ScaledownPolicy warm-pool: release idle dynamic nodes by core::choose_nodes_to_release with
+  // these settings (the boot-wait feedback off: clustermgtd does not track job starts yet).
+  // nullopt: Slurm's SuspendTime releases them (idle-timer).
+  std::optional<ScaleDownSettings> warm_pool;
 };
 
 using QueueCr = std::pair<std::string, std::string>;  // (queue, compute resource)

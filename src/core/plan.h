@@ -14,6 +14,7 @@ enum class ActionKind {
   kSetNodesDown,        // scontrol update state=down reason=...   (jobs are requeued)
   kDrainNodes,          // scontrol update state=drain reason=...  (no new jobs)
   kPowerDownNodes,      // state=power_down_force + NodeAddr/NodeHostName reset to the name
+  kReleaseIdleNodes,    // state=power_down: Slurm powers the node down once it has no job (never kills one)
   kResetNodeAddrs,      // NodeAddr/NodeHostName reset to the name, state untouched
   kResetNodesDown,      // state=down + reset (static replacement, inactive partitions)
   kResumeNodes,         // state=resume (a replaced static node registered again)

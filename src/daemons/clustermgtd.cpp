@@ -13,6 +13,7 @@
 
 #include "core/cluster_manager.h"
 #include "core/launch_plan.h"
+#include "daemons/job_arrivals.h"
 #include "daemons/launcher.h"
 
 namespace ebbflow::daemons {
@@ -39,6 +40,33 @@ core::InstanceHealth to_health(const aws::InstanceStatus& s) {
 }
 
 }  // namespace
+
+// The warm pool's submit history: squeue's jobs recorded into the saved history (unless dry_run).
+// An error (squeue or its output) means no release this loop: the rule would size the pool blind.
+Result<std::vector<core::Arrival>> update_arrivals(slurm::SlurmClient& slurm, store::StateStore& store, int64_t now,
+                                                   const core::ScaleDownSettings& rule, bool dry_run,
+                                                   const EventLog& events) {
+  auto out = slurm.squeue_raw(job_submits_squeue_args());
+  if (!out.ok()) return out.error();
+  auto jobs = parse_job_submits(*out);
+  if (!jobs.ok()) return jobs.error();
+  ArrivalHistory history;
+  auto saved = store.get("job_arrivals");
+  if (saved.ok() && saved->has_value()) {
+    auto parsed = arrival_history_from_json(**saved);
+    if (parsed.ok()) {
+      history = std::move(*parsed);
+    } else if (!dry_run) {
+      events.write({now, "clustermgtd", "warm-pool", "note",
+                    "saved job history unreadable, starting a new one: " + parsed.error().describe(), {}, {}, "error"});
+    }
+  }
+  record_arrivals(history, *jobs, now - arrival_lookback_seconds(rule));
+  if (!dry_run) {
+    if (auto st = store.put("job_arrivals", arrival_history_to_json(history)); !st.ok()) return st.error();
+  }
+  return std::move(history.arrivals);
+}
 
 Status write_heartbeat(const std::string& path, int64_t now) {
   return write_file_atomic(path, iso8601(now) + " " + std::to_string(now) + "\n", 0644);
@@ -193,7 +221,20 @@ IterationReport Clustermgtd::iterate(int64_t now, bool dry_run) {
     return report;
   }
   report.observed = true;
-  report.plan = core::decide_iteration(*snap, *state, manager_settings(ctx_.config));
+  core::ManagerSettings settings = manager_settings(ctx_.config);
+  if (settings.warm_pool) {
+    auto arrivals = update_arrivals(slurm_, store_, now, *settings.warm_pool, dry_run, events_);
+    if (arrivals.ok()) {
+      snap->arrivals = std::move(*arrivals);
+    } else {
+      settings.warm_pool.reset();  // no release on an unknown demand; the rest of the loop runs
+      if (!dry_run)
+        events_.write({now, "clustermgtd", "warm-pool", "note",
+                       "job history not read, no idle node released this loop: " + arrivals.error().describe(), {}, {},
+                       "error"});
+    }
+  }
+  report.plan = core::decide_iteration(*snap, *state, settings);
   if (dry_run) return report;
   record_phase("decide", phase_start);
 
@@ -246,6 +287,9 @@ Status Clustermgtd::execute(const core::Action& a, int64_t now, core::ManagerSta
     case ActionKind::kDrainNodes:
       u.state = "drain";
       u.reason = a.reason;
+      break;
+    case ActionKind::kReleaseIdleNodes:
+      u.state = "power_down";  // not _force: a node that got a job meanwhile keeps it
       break;
     case ActionKind::kPowerDownNodes:
       u.state = "power_down_force";

@@ -47,7 +47,7 @@ std::string render_slurm_conf(const ClusterContext& ctx) {
     << "ResumeProgram=" << p.bin_dir() << "/slurm_resume\n"
     << "SuspendProgram=" << p.bin_dir() << "/slurm_suspend\n"
     << "ResumeFailProgram=" << p.bin_dir() << "/slurm_suspend\n"
-    << "SuspendTime=" << (cfg.slurm.scaledown_idletime_min < 0 ? -1 : cfg.slurm.scaledown_idletime_min * 60) << "\n"
+    << "SuspendTime=" << cfg.slurm.suspend_time_s() << "\n"
     << "SuspendTimeout=" << cfg.slurm.suspend_timeout_s << "\n"
     << "ResumeTimeout=" << cfg.slurm.resume_timeout_s << "\n"
     << "ResumeRate=0\nSuspendRate=0\n"

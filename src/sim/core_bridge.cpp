@@ -88,6 +88,12 @@ void Engine::apply(const core::Plan& plan) {
           if (it != node_of_instance_.end()) terminate(it->second);
         }
         break;
+      case core::ActionKind::kReleaseIdleNodes:  // the warm pool, when the manager runs it
+        for (const auto& name : a.node_names) {
+          int n = index_of(name);
+          if (n >= 0 && nodes_[n].state == NodeState::kIdle) power_down(n);
+        }
+        break;
       case core::ActionKind::kPowerDownNodes:
         for (const auto& name : a.node_names) {
           int n = index_of(name);

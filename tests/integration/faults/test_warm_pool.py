@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""ScaledownPolicy: warm-pool end to end on real Slurm: clustermgtd runs ebbflow's release rule
+(core::choose_nodes_to_release) instead of leaving idle dynamic nodes to Slurm's SuspendTime.
+One cluster (0 static, 3 dynamic nodes), ScaledownIdletime 5 min, so Slurm's SuspendTime is the
+rule's longest idle time, 4 x 5 min = 1200 s (an idle timer would keep an idle node 300 s).
+Checks in order:
+  (1) slurm.conf has SuspendTime=1200;
+  (2) a 2-node job and a long 1-node job run (both --exclusive, so they share no node); when the 2-node job ends, its two nodes are idle
+      beyond the warm pool (one 2-node submit in the last hour: the pool is the 0.7 quantile of
+      six 10-minute windows, 0) and clustermgtd powers them down within a minute, with a
+      `release-idle-nodes` event of rule `warm-pool`; their instances are terminated;
+  (3) the node running the long job keeps it and its instance all along (a plain POWER_DOWN
+      never takes a node's job);
+  (4) the job history is in the state database (key job_arrivals).
+Then the invariants (faultlib.check_invariants).
+"""
+import os
+import sqlite3
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from faultlib import Cluster, cluster_config, compute_resource, hold_for, wait_for  # noqa: E402
+
+NAME = "fw"
+CONFIG = cluster_config(
+    [{"Name": "work", "ComputeResources": [compute_resource("c5xlarge", "c5.xlarge", 0, 3)]}],
+    {"OrphanedInstanceTimeout": 20},
+    slurm_settings={"ScaledownIdletime": 5, "ScaledownPolicy": "warm-pool"})
+c = Cluster(NAME, CONFIG)
+state = {}
+
+
+def job_state(job):
+    text = c.sh("scontrol", "show", "job", job, check=False).stdout
+    for field in text.split():
+        if field.startswith("JobState="):
+            return field[len("JobState="):]
+    return None
+
+
+def suspend_time():
+    conf = open(os.path.join(c.root, "slurm", "slurm.conf")).read()
+    assert "\nSuspendTime=1200\n" in conf, [l for l in conf.splitlines() if l.startswith("SuspendTime")]
+
+
+def jobs_then_release():
+    state["long"] = c.sbatch("-p", "work", "-N", "1", "--exclusive", "--wrap", "sleep 600")
+    wait_for("the long job running", lambda: job_state(state["long"]) == "RUNNING", 150)
+    state["long_node"] = c.sh("squeue", "-h", "-j", state["long"], "-o", "%N").stdout.strip()
+    state["long_instance"] = c.nodes()[state["long_node"]]["instance"]
+    job = c.sbatch("-p", "work", "-N", "2", "--exclusive", "--wrap", "sleep 5")
+    wait_for("the 2-node job running", lambda: job_state(job) == "RUNNING", 150)
+    pair = c.sh("scontrol", "show", "hostnames",
+                c.sh("squeue", "-h", "-j", job, "-o", "%N").stdout.strip()).stdout.split()
+    instances = [c.nodes()[n]["instance"] for n in pair]
+    wait_for("the 2-node job completed", lambda: job_state(job) == "COMPLETED", 60, interval=1)
+    ended = time.time()
+
+    def released():
+        nodes = c.nodes()
+        return all("POWER" in nodes[n]["state"] and not nodes[n]["instance"] for n in pair)
+    wait_for(f"{pair} powered down by the warm pool", released, 60, interval=1)
+    took = time.time() - ended
+    assert took < 120, f"released {took:.0f}s after the job: that is an idle timer, not the rule"
+    events = [e for e in c.events() if e.get("rule") == "warm-pool" and e.get("action") == "release-idle-nodes"]
+    named = {n for e in events for n in e.get("nodes", [])}
+    assert set(pair) <= named, f"no release-idle-nodes event names {pair}: {events}"
+    assert state["long_node"] not in named, f"the busy node {state['long_node']} was released: {events}"
+    wait_for("their instances terminated", lambda: all(c.gone(i) for i in instances), 60)
+    print(f"  {pair} released {took:.0f}s after their job ended (SuspendTime 1200 s)", flush=True)
+
+
+def busy_node_kept():
+    def kept():
+        assert job_state(state["long"]) == "RUNNING", f"the long job is {job_state(state['long'])}"
+        assert c.nodes()[state["long_node"]]["instance"] == state["long_instance"], "the busy node lost its instance"
+        return True
+    hold_for("the long job keeps its node", kept, 15)
+
+
+def history_saved():
+    db = sqlite3.connect(f"file:{os.path.join(c.root, 'state.db')}?mode=ro", uri=True)
+    try:
+        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        found = None
+        for t in tables:
+            cols = [r[1] for r in db.execute(f"PRAGMA table_info({t})")]
+            if "key" in cols:
+                row = db.execute(f"SELECT * FROM {t} WHERE key='job_arrivals'").fetchone()
+                if row:
+                    found = row
+        assert found, f"no job_arrivals in the state database (tables {tables})"
+        assert '"max_job_id"' in str(found), found
+    finally:
+        db.close()
+
+
+def main():
+    return c.run([
+        ("(1) SuspendTime is the rule's longest idle time", suspend_time),
+        ("(2) idle nodes beyond the warm pool powered down by clustermgtd", jobs_then_release),
+        ("(3) the busy node keeps its job and instance", busy_node_kept),
+        ("(4) the job history is saved", history_saved),
+    ])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,15 +8,6 @@ namespace {
 
 const char* kSchema = "CREATE TABLE IF NOT EXISTS autoscaling_groups (name TEXT PRIMARY KEY, body TEXT NOT NULL);";
 
-// Runs one statement with text parameters; SQLITE_DONE is success.
-Status run(sqlite::Database& db, const char* sql, const std::vector<std::string>& args) {
-  sqlite::Statement st(db, sql);
-  if (!st.ok()) return db.error(sql);
-  for (size_t i = 0; i < args.size(); ++i) st.bind(static_cast<int>(i + 1), args[i]);
-  if (!st.done()) return db.error(sql);
-  return {};
-}
-
 }  // namespace
 
 Result<std::unique_ptr<AsgStore>> AsgStore::open(const std::string& path) {
@@ -28,13 +19,14 @@ Result<std::unique_ptr<AsgStore>> AsgStore::open(const std::string& path) {
 AsgStore::~AsgStore() = default;
 
 Status AsgStore::put(const AsgGroup& g) {
-  return run(*db_, "INSERT INTO autoscaling_groups (name, body) VALUES (?1, ?2) "
-                   "ON CONFLICT(name) DO UPDATE SET body = excluded.body",
-             {g.name, to_json(g).dump()});
+  const char* sql =
+      "INSERT INTO autoscaling_groups (name, body) VALUES (?1, ?2) ON CONFLICT(name) DO UPDATE SET body = excluded.body";
+  return db_->run(sql, sql, {g.name, to_json(g).dump()});
 }
 
 Status AsgStore::remove(const std::string& name) {
-  return run(*db_, "DELETE FROM autoscaling_groups WHERE name = ?1", {name});
+  const char* sql = "DELETE FROM autoscaling_groups WHERE name = ?1";
+  return db_->run(sql, sql, {name});
 }
 
 Result<std::vector<AsgGroup>> AsgStore::load() {

@@ -54,10 +54,7 @@ Status CloudStore::put_instances(const std::vector<const Instance*>& instances) 
 }
 
 Status CloudStore::delete_instance(const std::string& id) {
-  sqlite::Statement st(*db_, "DELETE FROM instances WHERE id = ?1");
-  st.bind(1, id);
-  if (!st.done()) return db_->error("delete instance " + id);
-  return {};
+  return db_->run("delete instance " + id, "DELETE FROM instances WHERE id = ?1", {id});
 }
 
 Result<std::vector<Instance>> CloudStore::load_instances() {
@@ -88,18 +85,12 @@ Result<std::vector<Instance>> CloudStore::load_instances() {
 }
 
 Status CloudStore::put_launch_template(const LaunchTemplate& lt) {
-  sqlite::Statement st(*db_, "INSERT OR REPLACE INTO launch_templates VALUES (?1,?2,?3,?4,?5,?6)");
-  st.bind(1, lt.name).bind(2, lt.id).bind(3, lt.instance_type).bind(4, lt.user_data);
-  st.bind(5, tags_json(lt.instance_tags)).bind(6, lt.create_time);
-  if (!st.done()) return db_->error("write launch template " + lt.name);
-  return {};
+  return db_->run("write launch template " + lt.name, "INSERT OR REPLACE INTO launch_templates VALUES (?1,?2,?3,?4,?5,?6)",
+                  {lt.name, lt.id, lt.instance_type, lt.user_data, tags_json(lt.instance_tags), lt.create_time});
 }
 
 Status CloudStore::delete_launch_template(const std::string& name) {
-  sqlite::Statement st(*db_, "DELETE FROM launch_templates WHERE name = ?1");
-  st.bind(1, name);
-  if (!st.done()) return db_->error("delete launch template " + name);
-  return {};
+  return db_->run("delete launch template " + name, "DELETE FROM launch_templates WHERE name = ?1", {name});
 }
 
 Result<std::vector<LaunchTemplate>> CloudStore::load_launch_templates() {
@@ -120,10 +111,8 @@ Result<std::vector<LaunchTemplate>> CloudStore::load_launch_templates() {
 }
 
 Status CloudStore::put_client_token(const std::string& token, const std::vector<std::string>& ids, int64_t now) {
-  sqlite::Statement st(*db_, "INSERT OR REPLACE INTO client_tokens VALUES (?1,?2,?3)");
-  st.bind(1, token).bind(2, nlohmann::json(ids).dump()).bind(3, now);
-  if (!st.done()) return db_->error("write client token");
-  return {};
+  return db_->run("write client token", "INSERT OR REPLACE INTO client_tokens VALUES (?1,?2,?3)",
+                  {token, nlohmann::json(ids).dump(), now});
 }
 
 Result<std::vector<std::pair<std::string, std::vector<std::string>>>> CloudStore::load_client_tokens() {

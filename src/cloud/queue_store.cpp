@@ -23,20 +23,15 @@ Result<std::unique_ptr<QueueStore>> QueueStore::open(const std::string& path) {
 }
 
 Status QueueStore::put_queue(const QueueRecord& q) {
-  sqlite::Statement st(*db_, "INSERT OR REPLACE INTO queues VALUES (?1, ?2, ?3, ?4)");
-  st.bind(1, q.name).bind(2, nlohmann::json(q.attributes).dump()).bind(3, q.created_s).bind(4, q.modified_s);
-  if (!st.done()) return db_->error("write queue " + q.name);
-  return {};
+  return db_->run("write queue " + q.name, "INSERT OR REPLACE INTO queues VALUES (?1, ?2, ?3, ?4)",
+                  {q.name, nlohmann::json(q.attributes).dump(), q.created_s, q.modified_s});
 }
 
 Status QueueStore::delete_queue(const std::string& name) {
   sqlite::Transaction txn(*db_);
   if (!txn.ok()) return txn.begun();
-  for (const char* sql : {"DELETE FROM messages WHERE queue = ?1", "DELETE FROM queues WHERE name = ?1"}) {
-    sqlite::Statement st(*db_, sql);
-    st.bind(1, name);
-    if (!st.done()) return db_->error("delete queue " + name);
-  }
+  for (const char* sql : {"DELETE FROM messages WHERE queue = ?1", "DELETE FROM queues WHERE name = ?1"})
+    if (auto s = db_->run("delete queue " + name, sql, {name}); !s.ok()) return s;
   return txn.commit();
 }
 
@@ -69,10 +64,7 @@ Status QueueStore::delete_messages(const std::vector<std::string>& ids) {
 }
 
 Status QueueStore::purge(const std::string& queue) {
-  sqlite::Statement st(*db_, "DELETE FROM messages WHERE queue = ?1");
-  st.bind(1, queue);
-  if (!st.done()) return db_->error("purge queue " + queue);
-  return {};
+  return db_->run("purge queue " + queue, "DELETE FROM messages WHERE queue = ?1", {queue});
 }
 
 Result<std::vector<QueueRecord>> QueueStore::load() {

@@ -49,6 +49,15 @@ Status Database::exec(const std::string& sql, const std::string& what) {
   return {};
 }
 
+Status Database::run(const std::string& what, const char* sql, std::initializer_list<Value> args) {
+  Statement st(*this, sql);
+  if (!st.ok()) return error(what);
+  int i = 1;
+  for (const Value& v : args) std::visit([&](const auto& x) { st.bind(i++, x); }, v);
+  if (!st.done()) return error(what);
+  return {};
+}
+
 Error Database::error(const std::string& what) const {
   return make_error(options_.error_kind, options_.error_code, path_ + ": " + what + ": " + sqlite3_errmsg(db_));
 }

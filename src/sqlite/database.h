@@ -10,8 +10,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <string>
+#include <variant>
 
 #include "util/result.h"
 
@@ -45,6 +47,11 @@ class Database {
 
   // Runs one or more statements without parameters; an error names the (first) statement.
   Status exec(const std::string& sql);
+  // A parameter of run(): text or integer.
+  using Value = std::variant<std::string, int64_t>;
+  // Prepares `sql`, binds `args` to ?1, ?2, ... in order and steps it once, expecting no row
+  // (an INSERT, UPDATE or DELETE); an error is error(what).
+  Status run(const std::string& what, const char* sql, std::initializer_list<Value> args);
   // An error of this database: "<path>: <what>: <sqlite's last message>".
   Error error(const std::string& what) const;
   const std::string& path() const { return path_; }

@@ -113,9 +113,8 @@ StateStore& StateStore::operator=(StateStore&&) noexcept = default;
 StateStore::~StateStore() = default;
 
 Status StateStore::put(const std::string& key, const std::string& value) {
-  sqlite::Statement s(*db_, "INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
-  if (!s.ok() || s.bind(1, key).bind(2, value).step() != SQLITE_DONE) return db_->error("put " + key);
-  return {};
+  return db_->run("put " + key, "INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                  {key, value});
 }
 
 Result<std::optional<std::string>> StateStore::get(const std::string& key) {
@@ -170,21 +169,16 @@ Result<std::optional<LaunchIntent>> StateStore::find_pending_intent(const std::s
 }
 
 Status StateStore::add_intent(const LaunchIntent& i) {
-  sqlite::Statement s(*db_, "INSERT INTO launch_intents(token, queue, cr, nodes, created, status, instance_ids) VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  if (!s.ok()) return db_->error("add intent");
-  s.bind(1, i.client_token).bind(2, i.queue).bind(3, i.compute_resource).bind(4, join(i.node_names)).bind(5, i.created);
-  s.bind(6, i.status.empty() ? std::string("pending") : i.status).bind(7, join(i.instance_ids));
-  if (s.step() != SQLITE_DONE) return db_->error("add intent");
-  return {};
+  return db_->run("add intent",
+                  "INSERT INTO launch_intents(token, queue, cr, nodes, created, status, instance_ids) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                  {i.client_token, i.queue, i.compute_resource, join(i.node_names), i.created,
+                   i.status.empty() ? std::string("pending") : i.status, join(i.instance_ids)});
 }
 
 Status StateStore::finish_intent(const std::string& token, const std::string& status,
                                  const std::vector<std::string>& instance_ids) {
-  sqlite::Statement s(*db_, "UPDATE launch_intents SET status=?2, instance_ids=?3 WHERE token=?1");
-  if (!s.ok()) return db_->error("finish intent");
-  s.bind(1, token).bind(2, status).bind(3, join(instance_ids));
-  if (s.step() != SQLITE_DONE) return db_->error("finish intent");
-  return {};
+  return db_->run("finish intent", "UPDATE launch_intents SET status=?2, instance_ids=?3 WHERE token=?1",
+                  {token, status, join(instance_ids)});
 }
 
 Result<std::vector<LaunchIntent>> StateStore::pending_intents() {

@@ -130,6 +130,25 @@ TEST(SqliteDatabase, StatementBindsStepsResetsAndKeepsEmbeddedNuls) {
   EXPECT_TRUE(get.done());
 }
 
+TEST(SqliteDatabase, RunBindsArgumentsInOrderAndNamesWhatFailed) {
+  TempDir dir;
+  auto db = Database::open(dir.file("r.db"), "CREATE TABLE t (k TEXT PRIMARY KEY, n INTEGER);");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->run("write a", "INSERT INTO t VALUES (?1, ?2)", {std::string("a"), int64_t{7}}).ok());
+  Statement get(**db, "SELECT k, n, typeof(n) FROM t");
+  ASSERT_TRUE(get.row());
+  EXPECT_EQ(get.text(0), "a");
+  EXPECT_EQ(get.integer(1), 7);
+  EXPECT_EQ(get.text(2), "integer");
+
+  auto dup = (*db)->run("write a again", "INSERT INTO t VALUES (?1, ?2)", {std::string("a"), int64_t{8}});
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.error().message, dir.file("r.db") + ": write a again: UNIQUE constraint failed: t.k");
+  auto bad = (*db)->run("write b", "INSERT INTO missing VALUES (?1)", {std::string("b")});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().message, dir.file("r.db") + ": write b: no such table: missing");
+}
+
 TEST(SqliteTransaction, RollsBackUnlessCommitted) {
   TempDir dir;
   auto db = Database::open(dir.file("g.db"), kSchema);

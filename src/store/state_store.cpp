@@ -2,9 +2,9 @@
 
 #include <sqlite3.h>
 
-#include "sqlite/database.h"
-
 #include <nlohmann/json.hpp>
+
+#include "sqlite/database.h"
 
 namespace ebbflow::store {
 namespace {

@@ -9,9 +9,8 @@
 #include <vector>
 
 #include "cloud/autoscaling_model.h"
+#include "sqlite/database.h"
 #include "util/result.h"
-
-struct sqlite3;
 
 namespace ebbflow::cloud {
 
@@ -27,8 +26,8 @@ class AsgStore {
   Result<std::vector<AsgGroup>> load();
 
  private:
-  explicit AsgStore(sqlite3* db) : db_(db) {}
-  sqlite3* db_;
+  explicit AsgStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace ebbflow::cloud

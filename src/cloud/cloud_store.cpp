@@ -1,46 +1,10 @@
 #include "cloud/cloud_store.h"
 
-#include <sqlite3.h>
-
 #include <nlohmann/json.hpp>
 
 namespace ebbflow::cloud {
 
 namespace {
-
-Error db_error(sqlite3* db, const std::string& what) {
-  return make_error(ErrorKind::kInternal, "StoreError", what + ": " + sqlite3_errmsg(db));
-}
-
-// A prepared statement that finalizes itself; binds by 1-based position.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK; }
-  ~Stmt() { sqlite3_finalize(s_); }
-  bool ok() const { return ok_; }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  int step() { return sqlite3_step(s_); }
-  void reset() {
-    sqlite3_reset(s_);
-    sqlite3_clear_bindings(s_);
-  }
-  std::string text(int col) const {
-    auto p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p), sqlite3_column_bytes(s_, col)) : std::string();
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
-  bool ok_ = false;
-};
 
 const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS instances (
@@ -64,67 +28,40 @@ Tags tags_from(const std::string& s) {
 }  // namespace
 
 Result<std::unique_ptr<CloudStore>> CloudStore::open(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-    Error e = make_error(ErrorKind::kGiveUp, "StoreError", "cannot open " + path + ": " + sqlite3_errmsg(db));
-    sqlite3_close(db);
-    return e;
-  }
-  sqlite3_busy_timeout(db, 5000);
-  std::unique_ptr<CloudStore> store(new CloudStore(db));
-  if (auto s = store->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !s.ok()) return s.error();
-  if (auto s = store->exec(kSchema); !s.ok()) return s.error();
-  return store;
+  auto db = sqlite::Database::open(path, kSchema);
+  if (!db.ok()) return db.error();
+  return std::unique_ptr<CloudStore>(new CloudStore(std::move(*db)));
 }
 
-CloudStore::~CloudStore() { sqlite3_close(db_); }
-
-Status CloudStore::exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown";
-    sqlite3_free(err);
-    return make_error(ErrorKind::kInternal, "StoreError", "sqlite: " + msg);
-  }
-  return {};
-}
+CloudStore::~CloudStore() = default;
 
 Status CloudStore::put_instances(const std::vector<const Instance*>& instances) {
-  if (auto s = exec("BEGIN IMMEDIATE"); !s.ok()) return s;
-  Stmt st(db_,
-          "INSERT OR REPLACE INTO instances VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
-  if (!st.ok()) {
-    (void)exec("ROLLBACK");
-    return db_error(db_, "prepare instance upsert");
-  }
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  sqlite::Statement st(*db_,
+                       "INSERT OR REPLACE INTO instances VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16)");
+  if (!st.ok()) return db_->error("prepare instance upsert");
   for (const Instance* i : instances) {
     st.bind(1, i->id).bind(2, i->instance_type).bind(3, i->state).bind(4, i->private_ip);
     st.bind(5, i->private_dns_name).bind(6, i->launch_time).bind(7, i->client_token);
     st.bind(8, i->launch_template_name).bind(9, i->launch_template_id).bind(10, tags_json(i->tags));
     st.bind(11, int64_t{i->pgid}).bind(12, i->state_reason).bind(13, i->state_changed_at);
     st.bind(14, i->kill_deadline).bind(15, int64_t{i->launch_index}).bind(16, i->reservation_id);
-    if (st.step() != SQLITE_DONE) {
-      Error e = db_error(db_, "write instance " + i->id);
-      (void)exec("ROLLBACK");
-      return e;
-    }
+    if (!st.done()) return db_->error("write instance " + i->id);
     st.reset();
   }
-  return exec("COMMIT");
+  return txn.commit();
 }
 
 Status CloudStore::delete_instance(const std::string& id) {
-  Stmt st(db_, "DELETE FROM instances WHERE id = ?1");
-  st.bind(1, id);
-  if (st.step() != SQLITE_DONE) return db_error(db_, "delete instance " + id);
-  return {};
+  return db_->run("delete instance " + id, "DELETE FROM instances WHERE id = ?1", {id});
 }
 
 Result<std::vector<Instance>> CloudStore::load_instances() {
-  Stmt st(db_, "SELECT * FROM instances ORDER BY launch_time, launch_index, id");
-  if (!st.ok()) return db_error(db_, "read instances");
+  sqlite::Statement st(*db_, "SELECT * FROM instances ORDER BY launch_time, launch_index, id");
+  if (!st.ok()) return db_->error("read instances");
   std::vector<Instance> out;
-  while (st.step() == SQLITE_ROW) {
+  while (st.row()) {
     Instance i;
     i.id = st.text(0);
     i.instance_type = st.text(1);
@@ -148,25 +85,19 @@ Result<std::vector<Instance>> CloudStore::load_instances() {
 }
 
 Status CloudStore::put_launch_template(const LaunchTemplate& lt) {
-  Stmt st(db_, "INSERT OR REPLACE INTO launch_templates VALUES (?1,?2,?3,?4,?5,?6)");
-  st.bind(1, lt.name).bind(2, lt.id).bind(3, lt.instance_type).bind(4, lt.user_data);
-  st.bind(5, tags_json(lt.instance_tags)).bind(6, lt.create_time);
-  if (st.step() != SQLITE_DONE) return db_error(db_, "write launch template " + lt.name);
-  return {};
+  return db_->run("write launch template " + lt.name, "INSERT OR REPLACE INTO launch_templates VALUES (?1,?2,?3,?4,?5,?6)",
+                  {lt.name, lt.id, lt.instance_type, lt.user_data, tags_json(lt.instance_tags), lt.create_time});
 }
 
 Status CloudStore::delete_launch_template(const std::string& name) {
-  Stmt st(db_, "DELETE FROM launch_templates WHERE name = ?1");
-  st.bind(1, name);
-  if (st.step() != SQLITE_DONE) return db_error(db_, "delete launch template " + name);
-  return {};
+  return db_->run("delete launch template " + name, "DELETE FROM launch_templates WHERE name = ?1", {name});
 }
 
 Result<std::vector<LaunchTemplate>> CloudStore::load_launch_templates() {
-  Stmt st(db_, "SELECT name, id, instance_type, user_data, tags, create_time FROM launch_templates");
-  if (!st.ok()) return db_error(db_, "read launch templates");
+  sqlite::Statement st(*db_, "SELECT name, id, instance_type, user_data, tags, create_time FROM launch_templates");
+  if (!st.ok()) return db_->error("read launch templates");
   std::vector<LaunchTemplate> out;
-  while (st.step() == SQLITE_ROW) {
+  while (st.row()) {
     LaunchTemplate lt;
     lt.name = st.text(0);
     lt.id = st.text(1);
@@ -180,17 +111,15 @@ Result<std::vector<LaunchTemplate>> CloudStore::load_launch_templates() {
 }
 
 Status CloudStore::put_client_token(const std::string& token, const std::vector<std::string>& ids, int64_t now) {
-  Stmt st(db_, "INSERT OR REPLACE INTO client_tokens VALUES (?1,?2,?3)");
-  st.bind(1, token).bind(2, nlohmann::json(ids).dump()).bind(3, now);
-  if (st.step() != SQLITE_DONE) return db_error(db_, "write client token");
-  return {};
+  return db_->run("write client token", "INSERT OR REPLACE INTO client_tokens VALUES (?1,?2,?3)",
+                  {token, nlohmann::json(ids).dump(), now});
 }
 
 Result<std::vector<std::pair<std::string, std::vector<std::string>>>> CloudStore::load_client_tokens() {
-  Stmt st(db_, "SELECT token, instance_ids FROM client_tokens");
-  if (!st.ok()) return db_error(db_, "read client tokens");
+  sqlite::Statement st(*db_, "SELECT token, instance_ids FROM client_tokens");
+  if (!st.ok()) return db_->error("read client tokens");
   std::vector<std::pair<std::string, std::vector<std::string>>> out;
-  while (st.step() == SQLITE_ROW) {
+  while (st.row()) {
     auto j = nlohmann::json::parse(st.text(1), nullptr, false);
     std::vector<std::string> ids;
     if (j.is_array()) ids = j.get<std::vector<std::string>>();
@@ -200,25 +129,23 @@ Result<std::vector<std::pair<std::string, std::vector<std::string>>>> CloudStore
 }
 
 Status CloudStore::save_faults(const std::vector<Fault>& faults) {
-  if (auto s = exec("BEGIN IMMEDIATE; DELETE FROM faults;"); !s.ok()) return s;
-  Stmt st(db_, "INSERT INTO faults VALUES (?1, ?2)");
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  if (auto s = db_->exec("DELETE FROM faults"); !s.ok()) return s;
+  sqlite::Statement st(*db_, "INSERT INTO faults VALUES (?1, ?2)");
   for (const auto& f : faults) {
     st.bind(1, f.id).bind(2, to_json(f).dump());
-    if (st.step() != SQLITE_DONE) {
-      Error e = db_error(db_, "write fault");
-      (void)exec("ROLLBACK");
-      return e;
-    }
+    if (!st.done()) return db_->error("write fault " + std::to_string(f.id));
     st.reset();
   }
-  return exec("COMMIT");
+  return txn.commit();
 }
 
 Result<std::vector<Fault>> CloudStore::load_faults() {
-  Stmt st(db_, "SELECT spec FROM faults ORDER BY id");
-  if (!st.ok()) return db_error(db_, "read faults");
+  sqlite::Statement st(*db_, "SELECT spec FROM faults ORDER BY id");
+  if (!st.ok()) return db_->error("read faults");
   std::vector<Fault> out;
-  while (st.step() == SQLITE_ROW) {
+  while (st.row()) {
     auto f = fault_from_json(nlohmann::json::parse(st.text(0), nullptr, false));
     if (f.ok()) out.push_back(*f);
   }

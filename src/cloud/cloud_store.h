@@ -13,9 +13,8 @@
 
 #include "cloud/faults.h"
 #include "cloud/model.h"
+#include "sqlite/database.h"
 #include "util/result.h"
-
-struct sqlite3;
 
 namespace ebbflow::cloud {
 
@@ -44,9 +43,8 @@ class CloudStore {
   Result<std::vector<Fault>> load_faults();
 
  private:
-  explicit CloudStore(sqlite3* db) : db_(db) {}
-  Status exec(const std::string& sql);
-  sqlite3* db_;
+  explicit CloudStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace ebbflow::cloud

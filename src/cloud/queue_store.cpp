@@ -17,34 +17,29 @@ CREATE INDEX IF NOT EXISTS messages_by_queue ON messages (queue);
 }  // namespace
 
 Result<std::unique_ptr<QueueStore>> QueueStore::open(const std::string& path) {
-  auto db = SqliteDb::open(path, kSchema);
+  auto db = sqlite::Database::open(path, kSchema);
   if (!db.ok()) return db.error();
   return std::unique_ptr<QueueStore>(new QueueStore(std::move(*db)));
 }
 
 Status QueueStore::put_queue(const QueueRecord& q) {
-  SqliteStmt st(*db_, "INSERT OR REPLACE INTO queues VALUES (?1, ?2, ?3, ?4)");
-  st.bind(1, q.name).bind(2, nlohmann::json(q.attributes).dump()).bind(3, q.created_s).bind(4, q.modified_s);
-  if (!st.done()) return db_->error("write queue " + q.name);
-  return {};
+  return db_->run("write queue " + q.name, "INSERT OR REPLACE INTO queues VALUES (?1, ?2, ?3, ?4)",
+                  {q.name, nlohmann::json(q.attributes).dump(), q.created_s, q.modified_s});
 }
 
 Status QueueStore::delete_queue(const std::string& name) {
-  SqliteTxn txn(*db_);
-  if (!txn.ok()) return db_->error("begin");
-  for (const char* sql : {"DELETE FROM messages WHERE queue = ?1", "DELETE FROM queues WHERE name = ?1"}) {
-    SqliteStmt st(*db_, sql);
-    st.bind(1, name);
-    if (!st.done()) return db_->error("delete queue " + name);
-  }
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  for (const char* sql : {"DELETE FROM messages WHERE queue = ?1", "DELETE FROM queues WHERE name = ?1"})
+    if (auto s = db_->run("delete queue " + name, sql, {name}); !s.ok()) return s;
   return txn.commit();
 }
 
 Status QueueStore::put_messages(const std::string& queue, const std::vector<const QueuedMessage*>& messages) {
   if (messages.empty()) return {};
-  SqliteTxn txn(*db_);
-  if (!txn.ok()) return db_->error("begin");
-  SqliteStmt st(*db_, "INSERT OR REPLACE INTO messages VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  sqlite::Statement st(*db_, "INSERT OR REPLACE INTO messages VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10)");
   if (!st.ok()) return db_->error("prepare message upsert");
   for (const QueuedMessage* m : messages) {
     st.bind(1, m->id).bind(2, queue).bind(3, m->seq).bind(4, m->body).bind(5, m->md5).bind(6, m->sent_ms);
@@ -57,9 +52,9 @@ Status QueueStore::put_messages(const std::string& queue, const std::vector<cons
 
 Status QueueStore::delete_messages(const std::vector<std::string>& ids) {
   if (ids.empty()) return {};
-  SqliteTxn txn(*db_);
-  if (!txn.ok()) return db_->error("begin");
-  SqliteStmt st(*db_, "DELETE FROM messages WHERE id = ?1");
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  sqlite::Statement st(*db_, "DELETE FROM messages WHERE id = ?1");
   for (const auto& id : ids) {
     st.bind(1, id);
     if (!st.done()) return db_->error("delete message " + id);
@@ -69,15 +64,12 @@ Status QueueStore::delete_messages(const std::vector<std::string>& ids) {
 }
 
 Status QueueStore::purge(const std::string& queue) {
-  SqliteStmt st(*db_, "DELETE FROM messages WHERE queue = ?1");
-  st.bind(1, queue);
-  if (!st.done()) return db_->error("purge queue " + queue);
-  return {};
+  return db_->run("purge queue " + queue, "DELETE FROM messages WHERE queue = ?1", {queue});
 }
 
 Result<std::vector<QueueRecord>> QueueStore::load() {
   std::map<std::string, QueueRecord> queues;
-  SqliteStmt qs(*db_, "SELECT name, attributes, created, modified FROM queues");
+  sqlite::Statement qs(*db_, "SELECT name, attributes, created, modified FROM queues");
   while (qs.row()) {
     QueueRecord q;
     q.name = qs.text(0);
@@ -89,7 +81,7 @@ Result<std::vector<QueueRecord>> QueueStore::load() {
     q.modified_s = qs.integer(3);
     queues[q.name] = std::move(q);
   }
-  SqliteStmt ms(*db_,
+  sqlite::Statement ms(*db_,
                 "SELECT id, queue, seq, body, md5, sent_ms, visible_at_ms, receive_count, first_receive_ms, nonce "
                 "FROM messages");
   while (ms.row()) {

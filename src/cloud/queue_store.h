@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "cloud/sqlite_db.h"
+#include "sqlite/database.h"
 #include "util/result.h"
 
 namespace ebbflow::cloud {
@@ -47,8 +47,8 @@ class QueueStore {
   Result<std::vector<QueueRecord>> load();
 
  private:
-  explicit QueueStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  std::unique_ptr<SqliteDb> db_;
+  explicit QueueStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace ebbflow::cloud

@@ -12,46 +12,36 @@ CREATE TABLE IF NOT EXISTS dynamo_items (tbl TEXT, key TEXT, item TEXT, PRIMARY 
 }  // namespace
 
 Result<std::unique_ptr<TableStore>> TableStore::open(const std::string& path) {
-  auto db = SqliteDb::open(path, kSchema);
+  auto db = sqlite::Database::open(path, kSchema);
   if (!db.ok()) return db.error();
   return std::unique_ptr<TableStore>(new TableStore(std::move(*db)));
 }
 
 Status TableStore::put_table(const TableRecord& t) {
-  SqliteStmt st(*db_, "INSERT OR REPLACE INTO dynamo_tables VALUES (?1, ?2)");
-  st.bind(1, t.name).bind(2, t.definition.dump());
-  if (!st.done()) return db_->error("write table " + t.name);
-  return {};
+  return db_->run("write table " + t.name, "INSERT OR REPLACE INTO dynamo_tables VALUES (?1, ?2)",
+                  {t.name, t.definition.dump()});
 }
 
 Status TableStore::delete_table(const std::string& name) {
-  SqliteTxn txn(*db_);
-  if (!txn.ok()) return db_->error("begin");
-  for (const char* sql : {"DELETE FROM dynamo_items WHERE tbl = ?1", "DELETE FROM dynamo_tables WHERE name = ?1"}) {
-    SqliteStmt st(*db_, sql);
-    st.bind(1, name);
-    if (!st.done()) return db_->error("delete table " + name);
-  }
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  for (const char* sql : {"DELETE FROM dynamo_items WHERE tbl = ?1", "DELETE FROM dynamo_tables WHERE name = ?1"})
+    if (auto s = db_->run("delete table " + name, sql, {name}); !s.ok()) return s;
   return txn.commit();
 }
 
 Status TableStore::put_item(const std::string& table, const std::string& key, const nlohmann::json& item) {
-  SqliteStmt st(*db_, "INSERT OR REPLACE INTO dynamo_items VALUES (?1, ?2, ?3)");
-  st.bind(1, table).bind(2, key).bind(3, item.dump());
-  if (!st.done()) return db_->error("write item of " + table);
-  return {};
+  return db_->run("write item of " + table, "INSERT OR REPLACE INTO dynamo_items VALUES (?1, ?2, ?3)",
+                  {table, key, item.dump()});
 }
 
 Status TableStore::delete_item(const std::string& table, const std::string& key) {
-  SqliteStmt st(*db_, "DELETE FROM dynamo_items WHERE tbl = ?1 AND key = ?2");
-  st.bind(1, table).bind(2, key);
-  if (!st.done()) return db_->error("delete item of " + table);
-  return {};
+  return db_->run("delete item of " + table, "DELETE FROM dynamo_items WHERE tbl = ?1 AND key = ?2", {table, key});
 }
 
 Result<std::vector<TableRecord>> TableStore::load() {
   std::map<std::string, TableRecord> tables;
-  SqliteStmt ts(*db_, "SELECT name, definition FROM dynamo_tables");
+  sqlite::Statement ts(*db_, "SELECT name, definition FROM dynamo_tables");
   while (ts.row()) {
     TableRecord t;
     t.name = ts.text(0);
@@ -60,7 +50,7 @@ Result<std::vector<TableRecord>> TableStore::load() {
       return make_error(ErrorKind::kInternal, "StoreError", "table " + t.name + ": unreadable definition");
     tables[t.name] = std::move(t);
   }
-  SqliteStmt is(*db_, "SELECT tbl, key, item FROM dynamo_items");
+  sqlite::Statement is(*db_, "SELECT tbl, key, item FROM dynamo_items");
   while (is.row()) {
     auto it = tables.find(is.text(0));
     if (it == tables.end()) continue;

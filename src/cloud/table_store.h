@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cloud/sqlite_db.h"
+#include "sqlite/database.h"
 #include "util/result.h"
 
 namespace ebbflow::cloud {
@@ -36,8 +36,8 @@ class TableStore {
   Result<std::vector<TableRecord>> load();
 
  private:
-  explicit TableStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
-  std::unique_ptr<SqliteDb> db_;
+  explicit TableStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 }  // namespace ebbflow::cloud

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "sqlite/database.h"
+
 namespace ebbflow::store {
 namespace {
 
@@ -30,38 +32,13 @@ std::vector<std::string> split(const std::string& s) {
   return out;
 }
 
-Error db_error(sqlite3* db, const std::string& what) {
-  return make_error(ErrorKind::kRetry, "StateStoreError", what + ": " + (db ? sqlite3_errmsg(db) : "no database"));
-}
+const char* kSchema =
+    "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS launch_intents (token TEXT PRIMARY KEY, queue TEXT, cr TEXT, nodes TEXT,"
+    " created INTEGER, status TEXT, instance_ids TEXT);"
+    "CREATE INDEX IF NOT EXISTS launch_intents_status ON launch_intents(status);";
 
-// A prepared statement with RAII finalisation.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) { ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK; }
-  ~Stmt() { sqlite3_finalize(s_); }
-  bool ok() const { return ok_; }
-  Stmt& bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  Stmt& bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  int step() { return sqlite3_step(s_); }
-  std::string text(int col) const {
-    auto p = sqlite3_column_text(s_, col);
-    return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-  }
-  int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
-
- private:
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-  bool ok_ = false;
-};
-
-LaunchIntent read_intent(const Stmt& s) {
+LaunchIntent read_intent(const sqlite::Statement& s) {
   LaunchIntent i;
   i.client_token = s.text(0);
   i.queue = s.text(1);
@@ -118,57 +95,36 @@ Result<core::ManagerState> manager_state_from_json(const std::string& text) {
 }
 
 Result<StateStore> StateStore::open(const std::string& path) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) !=
-      SQLITE_OK) {
-    Error e = db_error(db, "open " + path);
-    sqlite3_close(db);
-    return e;
-  }
-  sqlite3_busy_timeout(db, 10000);
-  StateStore store(db);
-  auto st = store.exec(
-      "PRAGMA journal_mode=WAL;"
-      "PRAGMA synchronous=FULL;"
-      "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
-      "CREATE TABLE IF NOT EXISTS launch_intents (token TEXT PRIMARY KEY, queue TEXT, cr TEXT, nodes TEXT,"
-      " created INTEGER, status TEXT, instance_ids TEXT);"
-      "CREATE INDEX IF NOT EXISTS launch_intents_status ON launch_intents(status);");
-  if (!st.ok()) return st.error();
-  return store;
+  sqlite::Options options;
+  options.full_mutex = true;
+  options.busy_timeout_ms = 10000;
+  options.synchronous = "FULL";
+  options.error_code = "StateStoreError";
+  options.open_error_kind = ErrorKind::kRetry;
+  options.error_kind = ErrorKind::kRetry;
+  auto db = sqlite::Database::open(path, kSchema, options);
+  if (!db.ok()) return db.error();
+  return StateStore(std::move(*db));
 }
 
-StateStore::StateStore(StateStore&& o) noexcept : db_(o.db_) { o.db_ = nullptr; }
-StateStore& StateStore::operator=(StateStore&& o) noexcept {
-  std::swap(db_, o.db_);
-  return *this;
-}
-StateStore::~StateStore() { sqlite3_close(db_); }
-
-Status StateStore::exec(const std::string& sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown";
-    sqlite3_free(err);
-    return make_error(ErrorKind::kRetry, "StateStoreError", msg);
-  }
-  return {};
-}
+StateStore::StateStore(std::unique_ptr<sqlite::Database> db) : db_(std::move(db)) {}
+StateStore::StateStore(StateStore&&) noexcept = default;
+StateStore& StateStore::operator=(StateStore&&) noexcept = default;
+StateStore::~StateStore() = default;
 
 Status StateStore::put(const std::string& key, const std::string& value) {
-  Stmt s(db_, "INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value");
-  if (!s.ok() || s.bind(1, key).bind(2, value).step() != SQLITE_DONE) return db_error(db_, "put " + key);
-  return {};
+  return db_->run("put " + key, "INSERT INTO kv(key, value) VALUES(?1, ?2) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+                  {key, value});
 }
 
 Result<std::optional<std::string>> StateStore::get(const std::string& key) {
-  Stmt s(db_, "SELECT value FROM kv WHERE key=?1");
-  if (!s.ok()) return db_error(db_, "get " + key);
+  sqlite::Statement s(*db_, "SELECT value FROM kv WHERE key=?1");
+  if (!s.ok()) return db_->error("get " + key);
   s.bind(1, key);
   int rc = s.step();
   if (rc == SQLITE_ROW) return std::optional<std::string>(s.text(0));
   if (rc == SQLITE_DONE) return std::optional<std::string>();
-  return db_error(db_, "get " + key);
+  return db_->error("get " + key);
 }
 
 Result<core::ManagerState> StateStore::load_manager_state() {
@@ -185,60 +141,53 @@ Status StateStore::save_manager_state(const core::ManagerState& state) {
 Status StateStore::set_fleet_request(core::FleetStatus request) { return put("fleet_request", core::to_string(request)); }
 
 Result<std::optional<core::FleetStatus>> StateStore::take_fleet_request() {
-  if (auto st = exec("BEGIN IMMEDIATE"); !st.ok()) return st.error();
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun().error();
   auto v = get("fleet_request");
-  if (!v.ok()) {
-    (void)exec("ROLLBACK");
-    return v.error();
-  }
+  if (!v.ok()) return v.error();
   std::optional<core::FleetStatus> out;
   if (v->has_value()) {
     out = core::parse_fleet_status(**v);
-    Stmt s(db_, "DELETE FROM kv WHERE key='fleet_request'");
+    sqlite::Statement s(*db_, "DELETE FROM kv WHERE key='fleet_request'");
     s.step();
   }
-  if (auto st = exec("COMMIT"); !st.ok()) return st.error();
+  if (auto st = txn.commit(); !st.ok()) return st.error();
   return out;
 }
 
 Result<std::optional<LaunchIntent>> StateStore::find_pending_intent(const std::string& queue, const std::string& cr,
                                                                     const std::vector<std::string>& node_names) {
-  Stmt s(db_,
+  sqlite::Statement s(*db_,
          "SELECT token, queue, cr, nodes, created, status, instance_ids FROM launch_intents"
          " WHERE status='pending' AND queue=?1 AND cr=?2 AND nodes=?3 ORDER BY created DESC LIMIT 1");
-  if (!s.ok()) return db_error(db_, "find intent");
+  if (!s.ok()) return db_->error("find intent");
   s.bind(1, queue).bind(2, cr).bind(3, join(node_names));
   int rc = s.step();
   if (rc == SQLITE_ROW) return std::optional<LaunchIntent>(read_intent(s));
   if (rc == SQLITE_DONE) return std::optional<LaunchIntent>();
-  return db_error(db_, "find intent");
+  return db_->error("find intent");
 }
 
 Status StateStore::add_intent(const LaunchIntent& i) {
-  Stmt s(db_, "INSERT INTO launch_intents(token, queue, cr, nodes, created, status, instance_ids) VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  if (!s.ok()) return db_error(db_, "add intent");
-  s.bind(1, i.client_token).bind(2, i.queue).bind(3, i.compute_resource).bind(4, join(i.node_names)).bind(5, i.created);
-  s.bind(6, i.status.empty() ? std::string("pending") : i.status).bind(7, join(i.instance_ids));
-  if (s.step() != SQLITE_DONE) return db_error(db_, "add intent");
-  return {};
+  return db_->run("add intent",
+                  "INSERT INTO launch_intents(token, queue, cr, nodes, created, status, instance_ids) VALUES(?1,?2,?3,?4,?5,?6,?7)",
+                  {i.client_token, i.queue, i.compute_resource, join(i.node_names), i.created,
+                   i.status.empty() ? std::string("pending") : i.status, join(i.instance_ids)});
 }
 
 Status StateStore::finish_intent(const std::string& token, const std::string& status,
                                  const std::vector<std::string>& instance_ids) {
-  Stmt s(db_, "UPDATE launch_intents SET status=?2, instance_ids=?3 WHERE token=?1");
-  if (!s.ok()) return db_error(db_, "finish intent");
-  s.bind(1, token).bind(2, status).bind(3, join(instance_ids));
-  if (s.step() != SQLITE_DONE) return db_error(db_, "finish intent");
-  return {};
+  return db_->run("finish intent", "UPDATE launch_intents SET status=?2, instance_ids=?3 WHERE token=?1",
+                  {token, status, join(instance_ids)});
 }
 
 Result<std::vector<LaunchIntent>> StateStore::pending_intents() {
-  Stmt s(db_, "SELECT token, queue, cr, nodes, created, status, instance_ids FROM launch_intents WHERE status='pending'");
-  if (!s.ok()) return db_error(db_, "pending intents");
+  sqlite::Statement s(*db_, "SELECT token, queue, cr, nodes, created, status, instance_ids FROM launch_intents WHERE status='pending'");
+  if (!s.ok()) return db_->error("pending intents");
   std::vector<LaunchIntent> out;
   int rc;
   while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_intent(s));
-  if (rc != SQLITE_DONE) return db_error(db_, "pending intents");
+  if (rc != SQLITE_DONE) return db_->error("pending intents");
   return out;
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,7 +18,9 @@
 #include "core/cluster_model.h"
 #include "util/result.h"
 
-struct sqlite3;
+namespace ebbflow::sqlite {
+class Database;
+}
 
 namespace ebbflow::store {
 
@@ -57,9 +60,8 @@ class StateStore {
   Result<std::optional<std::string>> get(const std::string& key);
 
  private:
-  explicit StateStore(sqlite3* db) : db_(db) {}
-  Status exec(const std::string& sql);
-  sqlite3* db_ = nullptr;
+  explicit StateStore(std::unique_ptr<sqlite::Database> db);
+  std::unique_ptr<sqlite::Database> db_;
 };
 
 // JSON (de)serialisation of ManagerState, exposed for tests.

@@ -48,6 +48,32 @@ TEST(LoadConfig, MinimalFileGetsEveryDefault) {
   EXPECT_EQ(c.source_file, testing::configs_dir() + "/valid/minimal.yaml");
 }
 
+TEST(LoadConfig, ScaledownPolicyChoosesWhoReleasesIdleNodes) {
+  auto with = [](const std::string& policy) {
+    return load_cluster_config_string("Region: us-east-1\nCloud:\n  Provider: local\nScheduling:\n  Scheduler: slurm\n  SlurmSettings:\n"
+                                      "    ScaledownIdletime: 5\n    ScaledownPolicy: " + policy +
+                                          "\n  SlurmQueues:\n    - Name: q\n      ComputeResources:\n"
+                                          "        - Name: c\n          InstanceType: c5.xlarge\n"
+                                          "          MaxCount: 2\n",
+                                      "policy.yaml");
+  };
+  LoadResult timer = with("idle-timer");
+  ASSERT_TRUE(timer.config.has_value());
+  EXPECT_FALSE(timer.config->slurm.warm_pool());
+  EXPECT_EQ(timer.config->slurm.suspend_time_s(), 300);
+  LoadResult warm = with("warm-pool");
+  ASSERT_TRUE(warm.config.has_value());
+  EXPECT_TRUE(warm.config->slurm.warm_pool());
+  EXPECT_EQ(warm.config->slurm.suspend_time_s(), 1200) << "the rule's longest idle time, 4 x ScaledownIdletime";
+  EXPECT_EQ(to_json(*warm.config)["Scheduling"]["SlurmSettings"]["ScaledownPolicy"], "warm-pool");
+  LoadResult typo = with("warm_pool");
+  ASSERT_EQ(typo.issues.size(), 1u);
+  const std::string text = typo.issues[0].to_string("policy.yaml");
+  EXPECT_NE(text.find("ScaledownPolicy"), std::string::npos) << text;
+  EXPECT_NE(text.find("did you mean 'warm-pool'"), std::string::npos) << text;
+  EXPECT_EQ(ClusterConfig{}.slurm.scaledown_policy, "idle-timer");
+}
+
 TEST(LoadConfig, EveryKeyIsReadWhenGiven) {
   ClusterConfig c = load_ok(testing::configs_dir() + "/valid/multi-queue.yaml");
   EXPECT_EQ(c.cloud.provider, "aws");

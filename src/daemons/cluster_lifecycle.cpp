@@ -23,6 +23,7 @@
 #include "daemons/sge/sge_cell.h"
 #include "daemons/slurm_conf.h"
 #include "daemons/traditional_mode.h"
+#include "scheduler/slurm/slurm_client.h"
 #include "store/state_store.h"
 #include "util/command.h"
 
@@ -312,6 +313,38 @@ Result<std::string> create_cluster(const CreateOptions& o, const Progress& progr
   return name;
 }
 
+namespace {
+// A job still running when its node's instance is terminated leaves its slurmstepd behind
+// (slurmstepd leaves slurmd's process group, so the instance's clean-up misses it). Cancel every
+// job while slurmctld is still up and give the steps up to `wait` to end. Best effort.
+void cancel_all_jobs(const ClusterContext& ctx, const Progress& progress, std::chrono::seconds wait) {
+  SubprocessRunner runner;
+  slurm::SlurmClient slurm(runner, {"/usr/bin", ctx.paths.slurm_conf()});
+  auto jobs = slurm.squeue_raw({"-h", "-o", "%A"});
+  if (!jobs.ok()) return;
+  CommandSpec cancel;
+  cancel.argv = {"/usr/bin/scancel"};
+  cancel.env["SLURM_CONF"] = ctx.paths.slurm_conf();
+  for (size_t start = 0; start < jobs->size();) {
+    size_t end = jobs->find('\n', start);
+    if (end == std::string::npos) end = jobs->size();
+    std::string id = jobs->substr(start, end - start);
+    start = end + 1;
+    if (!id.empty() && std::all_of(id.begin(), id.end(), [](char ch) { return std::isdigit(static_cast<unsigned char>(ch)); }))
+      cancel.argv.push_back(id);
+  }
+  if (cancel.argv.size() == 1) return;
+  progress("cancelling " + std::to_string(cancel.argv.size() - 1) + " job(s)");
+  (void)runner.run(cancel);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto left = slurm.squeue_raw({"-h", "-o", "%A"});
+    if (!left.ok() || left->find_first_not_of(" \n") == std::string::npos) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+}  // namespace
+
 Status delete_cluster(const std::string& name, const DeleteOptions& options, const Progress& progress) {
   if (!valid_cluster_name(name)) return make_error(ErrorKind::kInvalidInput, "InvalidName", "bad cluster name '" + name + "'");
   std::string root = cluster_root(name);
@@ -323,6 +356,9 @@ Status delete_cluster(const std::string& name, const DeleteOptions& options, con
   (void)stop_by_pid_file(p.run_dir() + "/clustermgtd.pid", "clustermgtd");
   progress("clustermgtd stopped");
   auto ctx = load_cluster(root);
+  auto slurmctld_pid = read_pid_file(p.run_dir() + "/slurmctld.pid.ebbflow");
+  if (ctx.ok() && ctx->config.queue_mode() && slurmctld_pid.ok() && pid_alive(*slurmctld_pid))
+    cancel_all_jobs(*ctx, progress, std::chrono::seconds(30));
   auto cloud_pid = read_pid_file(p.run_dir() + "/cloud.pid");
   if (ctx.ok() && !ctx->config.queue_mode()) {
     if (cloud_pid.ok() && pid_alive(*cloud_pid)) {

@@ -129,18 +129,20 @@ class Cluster:
             raise RuntimeError(f"cluster create failed: {p.stderr.strip()}")
 
     def finish(self):
-        for pid in self.started_pids:
-            self.stop_pid(pid)
         if self.failures:  # before delete, which removes the cluster's folder
             for f in ("events.jsonl", "log/clustermgtd.log", "log/slurmctld.log"):
                 path = os.path.join(self.root, f)
                 if os.path.exists(path):
                     print(f"--- {f} (tail)")
                     print("".join(open(path).readlines()[-60:]))
+        # Delete first: it cancels the jobs while slurmctld is up (a daemon this test restarted
+        # itself wrote its pid file where delete looks), then stops every daemon by its pid file.
         p = run([BIN, "cluster", "delete", self.name], self.env, check=False, timeout=240)
         if p.returncode != 0:
             print(f"FAIL delete: {p.stderr.strip()}", flush=True)
             self.failures.append("delete")
+        for pid in self.started_pids:  # whatever delete did not stop
+            self.stop_pid(pid)
         shutil.rmtree(self.home, ignore_errors=True)
         print(f"{self.passed} passed, {len(self.failures)} failed", flush=True)
         return 1 if self.failures else 0
@@ -425,6 +427,7 @@ class Cluster:
 
     def stop_pid(self, pid, sig=signal.SIGTERM, timeout=15):
         if not self.alive(pid):
+            self._reap(pid)  # stopped by someone else (cluster delete): collect our child's exit
             return
         try:
             os.kill(pid, sig)

@@ -51,17 +51,7 @@ void parse_cloud(const YAML::Node& node, ClusterConfig& cfg, Issues& issues) {
     return;
   }
   CloudSettings& c = cfg.cloud;
-  std::string provider;
-  if (r.require("Provider", "local or aws") && r.read_string("Provider", provider)) {
-    if (provider == "local" || provider == "aws") {
-      c.provider = provider;
-    } else {
-      std::string msg = "Provider must be 'local' or 'aws', got '" + provider + "'";
-      std::string hint = closest_match(provider, {"local", "aws"});
-      if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
-      issues.add(r.path_of("Provider"), r.value_mark("Provider"), msg);
-    }
-  }
+  if (r.require("Provider", "local or aws")) r.read_one_of("Provider", {"local", "aws"}, c.provider);
   if (r.read_string("Endpoint", c.endpoint) && !c.endpoint.empty()) {
     static const std::regex kUrl(R"(^https?://[^/\s]+(/\S*)?$)");
     if (!std::regex_match(c.endpoint, kUrl)) {

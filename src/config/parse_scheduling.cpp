@@ -28,28 +28,8 @@ void parse_slurm_settings(const YAML::Node& node, SlurmSettings& s, Issues& issu
   }
   r.read_int("ResumeTimeout", s.resume_timeout_s, 1, kDay, "seconds");
   r.read_int("SuspendTimeout", s.suspend_timeout_s, 1, kDay, "seconds");
-  std::string strategy;
-  if (r.read_string("ScalingStrategy", strategy)) {
-    if (strategy == "all-or-nothing" || strategy == "best-effort") {
-      s.scaling_strategy = strategy;
-    } else {
-      std::string msg = "ScalingStrategy must be 'all-or-nothing' or 'best-effort', got '" + strategy + "'";
-      std::string hint = closest_match(strategy, {"all-or-nothing", "best-effort"});
-      if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
-      issues.add(r.path_of("ScalingStrategy"), r.value_mark("ScalingStrategy"), msg);
-    }
-  }
-  std::string policy;
-  if (r.read_string("ScaledownPolicy", policy)) {
-    if (policy == "idle-timer" || policy == "warm-pool") {
-      s.scaledown_policy = policy;
-    } else {
-      std::string msg = "ScaledownPolicy must be 'idle-timer' or 'warm-pool', got '" + policy + "'";
-      std::string hint = closest_match(policy, {"idle-timer", "warm-pool"});
-      if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
-      issues.add(r.path_of("ScaledownPolicy"), r.value_mark("ScaledownPolicy"), msg);
-    }
-  }
+  r.read_one_of("ScalingStrategy", {"all-or-nothing", "best-effort"}, s.scaling_strategy);
+  r.read_one_of("ScaledownPolicy", {"idle-timer", "warm-pool"}, s.scaledown_policy);
 }
 
 // Queue-level launch settings that each compute resource inherits unless it sets its own

@@ -158,6 +158,23 @@ bool MapReader::read_string(const std::string& key, std::string& out) {
   return true;
 }
 
+bool MapReader::read_one_of(const std::string& key, const std::vector<std::string>& allowed, std::string& out) {
+  std::string value;
+  if (!read_string(key, value)) return false;
+  if (std::find(allowed.begin(), allowed.end(), value) != allowed.end()) {
+    out = value;
+    return true;
+  }
+  std::string msg = key + " must be ";
+  for (size_t i = 0; i < allowed.size(); ++i)
+    msg += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + ("'" + allowed[i] + "'");
+  msg += ", got '" + value + "'";
+  std::string hint = closest_match(value, allowed);
+  if (!hint.empty()) msg += "; did you mean '" + hint + "'?";
+  issues_.add(path_of(key), value_mark(key), msg);
+  return false;
+}
+
 bool MapReader::read_int(const std::string& key, int& out, int min, int max, const std::string& unit) {
   const Entry* e = find(key);
   if (!e) return false;

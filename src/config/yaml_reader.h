@@ -54,6 +54,9 @@ class MapReader {
   // Each read_* returns true and sets `out` when the key is present and valid; when the key is
   // absent it returns false silently; when it is present but wrong it reports and returns false.
   bool read_string(const std::string& key, std::string& out);
+  // A string that must be one of `allowed` (two or more): else an issue "Key must be 'a' or 'b',
+  // got 'x'; did you mean 'a'?" and false. `out` is set only to an allowed value.
+  bool read_one_of(const std::string& key, const std::vector<std::string>& allowed, std::string& out);
   bool read_int(const std::string& key, int& out, int min, int max, const std::string& unit = "");
   bool read_bool(const std::string& key, bool& out);
   // A sequence value; reports anything else. Returns an undefined node when absent or wrong.

@@ -255,6 +255,14 @@ class Cluster:
             out["Reason"] = text[m + len("Reason="):].strip()
         return out
 
+    def job_state(self, job):
+        """scontrol's JobState of one job ("RUNNING", "COMPLETED", ...), None when unknown."""
+        text = self.sh("scontrol", "show", "job", job, check=False).stdout
+        for field in text.split():
+            if field.startswith("JobState="):
+                return field[len("JobState="):]
+        return None
+
     def partition_state(self, part):
         text = self.sh("scontrol", "show", "partition", part, "-o").stdout
         for field in text.split():

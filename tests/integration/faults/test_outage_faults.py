@@ -37,16 +37,8 @@ c = Cluster(NAME, CONFIG)
 state = {}
 
 
-def job_state(job):
-    text = c.sh("scontrol", "show", "job", job, check=False).stdout
-    for field in text.split():
-        if field.startswith("JobState="):
-            return field[len("JobState="):]
-    return None
-
-
 def running(job):
-    return job_state(job) == "RUNNING"
+    return c.job_state(job) == "RUNNING"
 
 
 def self_terminations():
@@ -108,8 +100,8 @@ def cloud_outage():
         hold_for("busy jobs keep running with the cloud down",
                  lambda: running(state["job_st"]) and running(state["job_dy"]), 45)
         assert len(self_terminations()) == before, f"a compute node shut itself down: {self_terminations()[before:]}"
-        assert job_state(state["job_new"]) in ("PENDING", "CONFIGURING", "RUNNING"), \
-            f"the job asking for {DY2} is {job_state(state['job_new'])}"
+        assert c.job_state(state["job_new"]) in ("PENDING", "CONFIGURING", "RUNNING"), \
+            f"the job asking for {DY2} is {c.job_state(state['job_new'])}"
     finally:
         c.start_detached(argv, "cloud.pid", "cloud.out")
     wait_for("the cloud answering again", lambda: c.instance_state(state[ST]) == "running", 60)
@@ -117,7 +109,7 @@ def cloud_outage():
     # Slurm holds a job requeued after a failed resume for 120 s (docs/reliability.md, Findings 4);
     # making it eligible now keeps the test short without changing what is checked.
     c.sh("scontrol", "update", f"jobid={state['job_new']}", "StartTime=now", check=False)
-    wait_for(f"the requeued job {state['job_new']} to run", lambda: job_state(state["job_new"]) in ("RUNNING", "COMPLETED"),
+    wait_for(f"the requeued job {state['job_new']} to run", lambda: c.job_state(state["job_new"]) in ("RUNNING", "COMPLETED"),
              240, interval=3)
     assert running(state["job_st"]) and running(state["job_dy"]), "a busy job stopped"
     for node in (ST, DY1):

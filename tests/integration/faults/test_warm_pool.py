@@ -31,14 +31,6 @@ c = Cluster(NAME, CONFIG)
 state = {}
 
 
-def job_state(job):
-    text = c.sh("scontrol", "show", "job", job, check=False).stdout
-    for field in text.split():
-        if field.startswith("JobState="):
-            return field[len("JobState="):]
-    return None
-
-
 def suspend_time():
     conf = open(os.path.join(c.root, "slurm", "slurm.conf")).read()
     assert "\nSuspendTime=1200\n" in conf, [l for l in conf.splitlines() if l.startswith("SuspendTime")]
@@ -46,15 +38,15 @@ def suspend_time():
 
 def jobs_then_release():
     state["long"] = c.sbatch("-p", "work", "-N", "1", "--exclusive", "--wrap", "sleep 600")
-    wait_for("the long job running", lambda: job_state(state["long"]) == "RUNNING", 150)
+    wait_for("the long job running", lambda: c.job_state(state["long"]) == "RUNNING", 150)
     state["long_node"] = c.sh("squeue", "-h", "-j", state["long"], "-o", "%N").stdout.strip()
     state["long_instance"] = c.nodes()[state["long_node"]]["instance"]
     job = c.sbatch("-p", "work", "-N", "2", "--exclusive", "--wrap", "sleep 5")
-    wait_for("the 2-node job running", lambda: job_state(job) == "RUNNING", 150)
+    wait_for("the 2-node job running", lambda: c.job_state(job) == "RUNNING", 150)
     pair = c.sh("scontrol", "show", "hostnames",
                 c.sh("squeue", "-h", "-j", job, "-o", "%N").stdout.strip()).stdout.split()
     instances = [c.nodes()[n]["instance"] for n in pair]
-    wait_for("the 2-node job completed", lambda: job_state(job) == "COMPLETED", 60, interval=1)
+    wait_for("the 2-node job completed", lambda: c.job_state(job) == "COMPLETED", 60, interval=1)
     ended = time.time()
 
     def released():
@@ -73,7 +65,7 @@ def jobs_then_release():
 
 def busy_node_kept():
     def kept():
-        assert job_state(state["long"]) == "RUNNING", f"the long job is {job_state(state['long'])}"
+        assert c.job_state(state["long"]) == "RUNNING", f"the long job is {c.job_state(state['long'])}"
         assert c.nodes()[state["long_node"]]["instance"] == state["long_instance"], "the busy node lost its instance"
         return True
     hold_for("the long job keeps its node", kept, 15)

@@ -9,6 +9,7 @@
 
 #include "config/parse_sections.h"
 #include "config/yaml_reader.h"
+#include "util/utf8.h"
 
 namespace ebbflow::config {
 
@@ -79,6 +80,26 @@ void parse_document(const YAML::Node& doc, ClusterConfig& cfg, detail::Issues& i
 // "---" opens one, content before the first marker is one, and content after a "..." end marker
 // opens another. Comments, blank lines and directives are not content. (A "---" at column 0
 // always ends a scalar in YAML, so a line scan cannot be fooled by one inside a value.)
+// Where the byte at `offset` is, as yaml-cpp marks positions (0-based line and column).
+YAML::Mark utf8_error_mark(const std::string& text, size_t offset) {
+  YAML::Mark mark;
+  mark.pos = static_cast<int>(offset);
+  mark.line = 0;
+  size_t line_start = 0;
+  for (size_t i = 0; i < offset; ++i)
+    if (text[i] == '\n') {
+      ++mark.line;
+      line_start = i + 1;
+    }
+  mark.column = static_cast<int>(offset - line_start);
+  return mark;
+}
+
+std::string hex_byte(unsigned char b) {
+  static const char* kDigits = "0123456789ABCDEF";
+  return std::string("0x") + kDigits[b >> 4] + kDigits[b & 0xF];
+}
+
 int count_documents(const std::string& yaml) {
   auto marker = [](std::string_view line, std::string_view m) {
     return line.substr(0, 3) == m && (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
@@ -123,7 +144,13 @@ LoadResult load_cluster_config_string(const std::string& yaml, const std::string
     // at its top level ("," alone, "--- ,", "[a]\n,": found by fuzz_cluster_config), which
     // would hang `ebbflow validate`. Load reads the first document; the markers tell how many.
     int documents = count_documents(yaml);
-    if (documents > 1) {
+    if (auto bad = util::find_invalid_utf8(yaml)) {
+      // yaml-cpp takes any byte, and the value would break every JSON view of the config (the
+      // validate --json output, the cluster context file): found by fuzz_cluster_config.
+      issues.add("", utf8_error_mark(yaml, *bad),
+                 "the file is not UTF-8 text: byte " + hex_byte(static_cast<unsigned char>(yaml[*bad])) +
+                     " does not start a valid UTF-8 character; save the file as UTF-8");
+    } else if (documents > 1) {
       issues.add("", YAML::Mark::null_mark(), "the file holds " + std::to_string(documents) +
                                        " YAML documents ('---'); a cluster configuration is a single document");
     } else {

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "config/cluster_config.h"
+#include "config/config_json.h"
 #include "test_paths.h"
 
 namespace ebbflow::config {
@@ -18,6 +19,10 @@ void expect_graceful(const std::string& text) {
   LoadResult r;
   ASSERT_NO_THROW(r = load_cluster_config_string(text, "fuzz.yaml")) << text;
   EXPECT_NE(r.config.has_value(), !r.issues.empty()) << text;  // exactly one of the two
+  // A config that loads has a JSON view (validate --json, the cluster context file) that dumps.
+  if (r.config) {
+    EXPECT_NO_THROW((void)to_json(*r.config).dump()) << text;
+  }
 }
 
 std::vector<std::string> corpus() {
@@ -105,6 +110,29 @@ TEST(Robustness, DocumentMarkersAreCounted) {
   EXPECT_NE(documents_issue("a: 1\n...\nb: 2\n").find("2 YAML documents"), std::string::npos);
   EXPECT_EQ(documents_issue("# comment\n%YAML 1.2\n---\na: 1\n...\n# trailing comment\n"), "");
   EXPECT_EQ(documents_issue("a: |\n  text with --- inside\n"), "");
+}
+
+std::string first_message(const LoadResult& r) { return r.issues.empty() ? "" : r.issues[0].to_string("f.yaml"); }
+
+// yaml-cpp takes any byte; a value that is not UTF-8 made the JSON view throw (fuzz_cluster_config).
+TEST(Robustness, TextThatIsNotUtf8IsRefusedWithItsPosition) {
+  const std::string good =
+      "Region: us-east-1\nCloud:\n  Provider: local\nScheduling:\n  SlurmQueues:\n    - Name: q\n"
+      "      ComputeResources:\n        - Name: cr\n          InstanceType: t3.micro\n";
+  for (std::string bad : {std::string("\xFF"), std::string("\xC3"), std::string("\xC0\xAF"),  // cut short, overlong
+                          std::string("\xED\xA0\x80"), std::string("\xF4\x90\x80\x80"),         // surrogate, > U+10FFFF
+                          std::string("\x80")}) {
+    std::string text = good + "# note " + bad + "\n";
+    LoadResult r = load_cluster_config_string(text, "f.yaml");
+    EXPECT_FALSE(r.config.has_value());
+    ASSERT_EQ(r.issues.size(), 1u);
+    EXPECT_NE(first_message(r).find("not UTF-8 text"), std::string::npos) << first_message(r);
+    EXPECT_EQ(r.issues[0].line, 10) << first_message(r);
+    EXPECT_EQ(r.issues[0].column, 8) << first_message(r);
+  }
+  // Real UTF-8 (a comment in French, a euro sign, an emoji) is fine.
+  LoadResult ok = load_cluster_config_string(good + "# café, 10 \u20AC, \U0001F680\n", "f.yaml");
+  EXPECT_TRUE(ok.config.has_value()) << first_message(ok);
 }
 
 }  // namespace

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <optional>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -594,9 +596,15 @@ class Iteration {
     for (size_t i : choose_nodes_to_release(since, snap_.arrivals, snap_.now, *settings_.warm_pool))
       release.push_back(idle[i].second->node->name);
     std::sort(release.begin(), release.end());
+    const ScaleDownSettings& rule = *settings_.warm_pool;
+    std::string scaled;
+    char factor[32];
+    std::snprintf(factor, sizeof factor, "%.2f", rule.pool_scale);
+    if (rule.feedback && std::string_view(factor) != "1.00")
+      scaled = std::string(", scaled x") + factor + " to hold boot waits below the idle timer's";
     add(ActionKind::kReleaseIdleNodes, "warm-pool",
-        "idle beyond the warm pool (" + std::to_string(warm_pool_size(snap_.arrivals, snap_.now, *settings_.warm_pool)) +
-            " nodes kept for the demand of the last hour)",
+        "idle beyond the warm pool (" + std::to_string(warm_pool_size(snap_.arrivals, snap_.now, rule)) +
+            " nodes kept for the demand of the last hour" + scaled + ")",
         release);
   }
 

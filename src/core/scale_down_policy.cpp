@@ -174,6 +174,17 @@ void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run,
   feedback_advance(fb, now, settings);
 }
 
+void feedback_on_cancel(BootWaitFeedback& fb, int64_t now, int64_t id, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  auto job = fb.model_jobs.find(id);
+  if (job != fb.model_jobs.end() && job->second.delay < 0) {
+    fb.model_jobs.erase(job);  // its submit event finds no job and is skipped
+    feedback_advance(fb, now, settings);
+    return;
+  }
+  feedback_on_end(fb, now, id, 0, settings);
+}
+
 ScaleDownSettings with_feedback(const ScaleDownSettings& settings, const BootWaitFeedback& fb) {
   ScaleDownSettings out = settings;
   if (settings.feedback)

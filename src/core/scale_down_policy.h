@@ -158,6 +158,9 @@ void feedback_on_submit(BootWaitFeedback& fb, int64_t now, int64_t id, int nodes
 void feedback_on_start(BootWaitFeedback& fb, int64_t now, bool waited_for_boot, const ScaleDownSettings& settings);
 // Job `id` ended at `now` after running `run` seconds; in the model it ends at its model start + run.
 void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run, const ScaleDownSettings& settings);
+// Job `id` left the queue at `now` without ever starting here (cancelled while pending): the
+// model forgets it if it has not reached its submit yet, else ends it there at once.
+void feedback_on_cancel(BootWaitFeedback& fb, int64_t now, int64_t id, const ScaleDownSettings& settings);
 // Runs the model up to now - feedback_lag (the hooks above call it).
 void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings);
 // The settings with `pool_scale` set from the feedback (unchanged when the feedback is off).

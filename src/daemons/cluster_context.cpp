@@ -162,9 +162,9 @@ core::ManagerSettings manager_settings(const config::ClusterConfig& cfg) {
   s.disable_scheduled_event_health_check = c.disable_scheduled_event_health_check;
   s.disable_all_cluster_management = c.disable_all_cluster_management;
   if (cfg.slurm.warm_pool() && cfg.slurm.scaledown_idletime_min > 0) {
-    core::ScaleDownSettings w;  // the simulator's defaults (docs/simulation.md) ...
+    core::ScaleDownSettings w;  // the simulator's defaults (docs/simulation.md), feedback included
     w.idle_limit = int64_t{4} * cfg.slurm.scaledown_idletime_min * 60;
-    w.feedback = false;  // ... without the boot-wait feedback, which needs job starts and ends
+    w.feedback_idle_timer = int64_t{1} * cfg.slurm.scaledown_idletime_min * 60;  // the idle timer it compares with
     s.warm_pool = w;
   }
   return s;

@@ -41,10 +41,11 @@ core::InstanceHealth to_health(const aws::InstanceStatus& s) {
 
 }  // namespace
 
-// The warm pool's submit history: squeue's jobs recorded into the saved history (unless dry_run).
+// The warm pool's job history: squeue's jobs recorded into the saved history (unless dry_run),
+// their starts and ends reported to the boot-wait feedback; `rule` gets the feedback's pool scale.
 // An error (squeue or its output) means no release this loop: the rule would size the pool blind.
 Result<std::vector<core::Arrival>> update_arrivals(slurm::SlurmClient& slurm, store::StateStore& store, int64_t now,
-                                                   const core::ScaleDownSettings& rule, bool dry_run,
+                                                   core::ScaleDownSettings& rule, bool dry_run,
                                                    const EventLog& events) {
   auto out = slurm.squeue_raw(job_submits_squeue_args());
   if (!out.ok()) return out.error();
@@ -61,7 +62,8 @@ Result<std::vector<core::Arrival>> update_arrivals(slurm::SlurmClient& slurm, st
                     "saved job history unreadable, starting a new one: " + parsed.error().describe(), {}, {}, "error"});
     }
   }
-  record_arrivals(history, *jobs, now - arrival_lookback_seconds(rule));
+  record_jobs(history, *jobs, now, rule);
+  rule = core::with_feedback(rule, history.feedback);
   if (!dry_run) {
     if (auto st = store.put("job_arrivals", arrival_history_to_json(history)); !st.ok()) return st.error();
   }

@@ -35,7 +35,7 @@ bool parse_slurm_time(std::string_view s, int64_t& out) {
 
 }  // namespace
 
-std::vector<std::string> job_submits_squeue_args() { return {"-h", "-a", "-o", "%A,%V,%D"}; }
+std::vector<std::string> job_submits_squeue_args() { return {"-h", "-a", "-o", "%A,%V,%D,%T,%S"}; }
 
 Result<std::vector<JobSubmit>> parse_job_submits(const std::string& out) {
   std::vector<JobSubmit> jobs;
@@ -48,19 +48,37 @@ Result<std::vector<JobSubmit>> parse_job_submits(const std::string& out) {
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    size_t a = line.find(','), b = a == std::string_view::npos ? a : line.find(',', a + 1);
+    std::vector<std::string_view> f;
+    for (size_t from = 0;;) {
+      size_t comma = line.find(',', from);
+      f.push_back(line.substr(from, comma == std::string_view::npos ? std::string_view::npos : comma - from));
+      if (comma == std::string_view::npos) break;
+      from = comma + 1;
+    }
     JobSubmit j;
     int64_t nodes = 0;
-    if (b == std::string_view::npos || !parse_int(line.substr(0, a), j.job_id) || j.job_id <= 0 ||
-        !parse_slurm_time(line.substr(a + 1, b - a - 1), j.submit_time) || !parse_int(line.substr(b + 1), nodes) ||
-        nodes < 0 || nodes > 100'000'000)
+    auto is_state = [](std::string_view t) {
+      return !t.empty() && t.size() <= 32 &&
+             t.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ_") == std::string_view::npos;
+    };
+    bool ok = f.size() == 5 && parse_int(f[0], j.job_id) && j.job_id > 0 && parse_slurm_time(f[1], j.submit_time) &&
+              parse_int(f[2], nodes) && nodes >= 0 && nodes <= 100'000'000 && is_state(f[3]);
+    if (ok && f[4] != "N/A" && f[4] != "Unknown" && f[4] != "None") ok = parse_slurm_time(f[4], j.start_time);
+    if (!ok)
       return make_error(ErrorKind::kInvalidInput, "SqueueParse",
-                        "squeue line " + std::to_string(line_no) + ": expected JOBID,YYYY-MM-DDTHH:MM:SS,NODES, got \"" +
+                        "squeue line " + std::to_string(line_no) +
+                            ": expected JOBID,YYYY-MM-DDTHH:MM:SS,NODES,STATE,START_TIME, got \"" +
                             std::string(line.substr(0, 120)) + "\"");
     j.nodes = static_cast<int>(nodes);
-    jobs.push_back(j);
+    j.state = std::string(f[3]);
+    jobs.push_back(std::move(j));
   }
   return jobs;
+}
+
+bool is_pending_state(const std::string& state) {
+  return state.empty() || state == "PENDING" || state == "REQUEUED" || state == "REQUEUE_HOLD" ||
+         state == "REQUEUE_FED" || state == "RESV_DEL_HOLD" || state == "SPECIAL_EXIT";
 }
 
 void record_arrivals(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, int64_t keep_since) {
@@ -82,19 +100,100 @@ void record_arrivals(ArrivalHistory& history, const std::vector<JobSubmit>& jobs
   history.arrivals.erase(history.arrivals.begin(), keep);
 }
 
+void record_jobs(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, int64_t now,
+                 const core::ScaleDownSettings& settings) {
+  const int64_t known_ids = history.max_job_id;
+  record_arrivals(history, jobs, now - arrival_lookback_seconds(settings));
+  if (!settings.feedback) {
+    history.live_job_starts.clear();
+    return;
+  }
+  core::BootWaitFeedback& fb = history.feedback;
+  // New jobs, in submit order (the model takes events in time order within its lag).
+  std::vector<const JobSubmit*> fresh;
+  for (const auto& j : jobs)
+    if (j.job_id > known_ids && !history.live_job_starts.count(j.job_id)) fresh.push_back(&j);
+  std::sort(fresh.begin(), fresh.end(), [](const JobSubmit* a, const JobSubmit* b) {
+    return a->submit_time != b->submit_time ? a->submit_time < b->submit_time : a->job_id < b->job_id;
+  });
+  for (const JobSubmit* j : fresh) {
+    core::feedback_on_submit(fb, std::min(j->submit_time, now), j->job_id, j->nodes, settings);
+    history.live_job_starts[j->job_id] = -1;
+  }
+  // Starts: once per job, when first seen started; CONFIGURING means its nodes are booting.
+  std::map<int64_t, bool> listed;
+  for (const auto& j : jobs) {
+    auto live = history.live_job_starts.find(j.job_id);
+    if (live == history.live_job_starts.end()) continue;  // listed before the history began
+    listed[j.job_id] = true;
+    if (live->second >= 0 || is_pending_state(j.state)) continue;
+    live->second = j.start_time > 0 ? std::min(j.start_time, now) : now;
+    core::feedback_on_start(fb, now, j.state == "CONFIGURING", settings);
+  }
+  // Ends: a job squeue no longer lists has ended (or, never started, was cancelled).
+  for (auto it = history.live_job_starts.begin(); it != history.live_job_starts.end();) {
+    if (listed.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (it->second >= 0)
+      core::feedback_on_end(fb, now, it->first, now - it->second, settings);
+    else
+      core::feedback_on_cancel(fb, now, it->first, settings);
+    it = history.live_job_starts.erase(it);
+  }
+  core::feedback_advance(fb, now, settings);
+}
+
 int64_t arrival_lookback_seconds(const core::ScaleDownSettings& s) {
   int64_t periodic = s.periods > 0 ? s.periods * s.period + s.periodic_horizon : 0;
   return std::max({periodic, s.history, s.window}) + s.window;
 }
 
 std::string arrival_history_to_json(const ArrivalHistory& h) {
-  nlohmann::json times = nlohmann::json::array(), nodes = nlohmann::json::array();
+  using nlohmann::json;
+  json times = json::array(), nodes = json::array();
   for (const auto& a : h.arrivals) {
     times.push_back(a.time);
     nodes.push_back(a.nodes);
   }
-  return nlohmann::json{{"max_job_id", h.max_job_id}, {"times", times}, {"nodes", nodes}}.dump();
+  json live = json::array();
+  for (const auto& [id, start] : h.live_job_starts) live.push_back({id, start});
+  const core::BootWaitFeedback& fb = h.feedback;
+  json model_jobs = json::array(), events = json::array(), idle = json::array();
+  std::map<int64_t, core::BootWaitFeedback::ModelJob> by_id(fb.model_jobs.begin(), fb.model_jobs.end());
+  for (const auto& [id, m] : by_id) model_jobs.push_back({id, m.submit, m.nodes, m.delay, m.run});  // same text each time
+  auto queue = fb.model_events;  // a copy: a priority queue is read by popping
+  for (; !queue.empty(); queue.pop())
+    events.push_back({std::get<0>(queue.top()), std::get<1>(queue.top()), std::get<2>(queue.top())});
+  for (const auto& [since, count] : fb.model_idle) idle.push_back({since, count});
+  json feedback = {{"balance", fb.balance},         {"jobs", fb.jobs},   {"boot_waits", fb.boot_waits},
+                   {"model_boot_waits", fb.model_boot_waits}, {"model_jobs", model_jobs},
+                   {"model_events", events},        {"model_idle", idle}};
+  return json{{"max_job_id", h.max_job_id}, {"times", times},       {"nodes", nodes},
+              {"live_job_starts", live},    {"feedback", feedback}}
+      .dump();
 }
+
+namespace {
+
+// Each element of `j[key]` an array of `width` integers (absent key: no rows).
+bool integer_rows(const nlohmann::json& j, const char* key, size_t width, std::vector<std::vector<int64_t>>& rows) {
+  if (!j.contains(key)) return true;
+  if (!j[key].is_array()) return false;
+  for (const auto& row : j[key]) {
+    if (!row.is_array() || row.size() != width) return false;
+    std::vector<int64_t> r;
+    for (const auto& v : row) {
+      if (!v.is_number_integer()) return false;
+      r.push_back(v.get<int64_t>());
+    }
+    rows.push_back(std::move(r));
+  }
+  return true;
+}
+
+}  // namespace
 
 Result<ArrivalHistory> arrival_history_from_json(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);
@@ -109,6 +208,30 @@ Result<ArrivalHistory> arrival_history_from_json(const std::string& text) {
   for (size_t i = 0; i < j["times"].size(); ++i) {
     if (!j["times"][i].is_number_integer() || !j["nodes"][i].is_number_integer()) return bad("entry " + std::to_string(i) + " is not two integers");
     h.arrivals.push_back({j["times"][i].get<int64_t>(), j["nodes"][i].get<int>()});
+  }
+  // Written before the boot-wait feedback existed: no live jobs, a new feedback.
+  std::vector<std::vector<int64_t>> live;
+  if (!integer_rows(j, "live_job_starts", 2, live)) return bad("live_job_starts is not [[id, start], ...]");
+  for (const auto& r : live) h.live_job_starts[r[0]] = r[1];
+  if (j.contains("feedback")) {
+    const auto& f = j["feedback"];
+    if (!f.is_object() || !f.contains("balance") || !f["balance"].is_number())
+      return bad("feedback is not an object with a numeric balance");
+    for (const char* key : {"jobs", "boot_waits", "model_boot_waits"})
+      if (!f.contains(key) || !f[key].is_number_integer()) return bad(std::string("feedback.") + key + " is not an integer");
+    std::vector<std::vector<int64_t>> jobs, events, idle;
+    if (!integer_rows(f, "model_jobs", 5, jobs) || !integer_rows(f, "model_events", 3, events) ||
+        !integer_rows(f, "model_idle", 2, idle))
+      return bad("feedback.model_jobs, model_events or model_idle is not rows of integers");
+    core::BootWaitFeedback& fb = h.feedback;
+    fb.balance = f["balance"].get<double>();
+    fb.jobs = f["jobs"].get<int64_t>();
+    fb.boot_waits = f["boot_waits"].get<int64_t>();
+    fb.model_boot_waits = f["model_boot_waits"].get<int64_t>();
+    for (const auto& r : jobs)
+      fb.model_jobs[r[0]] = core::BootWaitFeedback::ModelJob{r[1], static_cast<int>(r[2]), r[3], r[4]};
+    for (const auto& r : events) fb.model_events.emplace(r[0], static_cast<int>(r[1]), r[2]);
+    for (const auto& r : idle) fb.model_idle[r[0]] = r[1];
   }
   return h;
 }

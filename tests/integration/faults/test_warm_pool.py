@@ -11,9 +11,12 @@ Checks in order:
       `release-idle-nodes` event of rule `warm-pool`; their instances are terminated;
   (3) the node running the long job keeps it and its instance all along (a plain POWER_DOWN
       never takes a node's job);
-  (4) the job history is in the state database (key job_arrivals).
+  (4) the job history is in the state database (key job_arrivals), with the boot-wait
+      feedback's state: the running job tracked as started, a job that waited for its nodes'
+      boot counted.
 Then the invariants (faultlib.check_invariants).
 """
+import json
 import os
 import sqlite3
 import sys
@@ -41,8 +44,9 @@ def jobs_then_release():
     wait_for("the long job running", lambda: c.job_state(state["long"]) == "RUNNING", 150)
     state["long_node"] = c.sh("squeue", "-h", "-j", state["long"], "-o", "%N").stdout.strip()
     state["long_instance"] = c.nodes()[state["long_node"]]["instance"]
-    job = c.sbatch("-p", "work", "-N", "2", "--exclusive", "--wrap", "sleep 5")
-    wait_for("the 2-node job running", lambda: c.job_state(job) == "RUNNING", 150)
+    # 20 s: long enough to be seen RUNNING (a 5 s job ran between two polls in 2 of 5 runs).
+    job = c.sbatch("-p", "work", "-N", "2", "--exclusive", "--wrap", "sleep 20")
+    wait_for("the 2-node job running", lambda: c.job_state(job) == "RUNNING", 150, interval=1)
     pair = c.sh("scontrol", "show", "hostnames",
                 c.sh("squeue", "-h", "-j", job, "-o", "%N").stdout.strip()).stdout.split()
     instances = [c.nodes()[n]["instance"] for n in pair]
@@ -83,7 +87,17 @@ def history_saved():
                 if row:
                     found = row
         assert found, f"no job_arrivals in the state database (tables {tables})"
-        assert '"max_job_id"' in str(found), found
+        history = json.loads(next(v for v in found if isinstance(v, str) and v.startswith("{")))
+        assert history["max_job_id"] >= int(state["long"]), history
+        # The boot-wait feedback follows the jobs: the long job is tracked as started (its start
+        # seen), the 2-node job, gone from squeue, no longer; both booted nodes (no static node).
+        live = {str(job_id): start for job_id, start in history["live_job_starts"]}
+        assert live.get(state["long"], -1) > 0, f"the running job {state['long']} is not tracked as started: {live}"
+        assert len(live) == 1, f"only the long job is in squeue: {live}"
+        feedback = history["feedback"]
+        print(f"  feedback: {feedback['boot_waits']} jobs waited for a boot here; the idle-timer model "
+              f"(660 s behind) has seen {feedback['jobs']} jobs", flush=True)
+        assert feedback["boot_waits"] >= 1, f"no job seen CONFIGURING while its nodes booted: {feedback}"
     finally:
         db.close()
 

@@ -99,13 +99,16 @@ class LocalCloudTest : public ::testing::Test {
 TEST_F(LocalCloudTest, RunsUserDataWithItsEnvironmentAndTags) {
   auto ids = launch(2);
   ASSERT_EQ(ids.size(), 2u);
+  // The user data is a real process: wait (up to 10 s, for a loaded machine) until it has
+  // written the whole line; the file can exist before its content does.
   std::string file = dir_.path() + "/instances/" + ids[0] + "/id.txt";
-  for (int k = 0; k < 100 && !std::filesystem::exists(file); ++k) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  std::ifstream in(file);
   std::string got;
-  in >> got;
+  for (int k = 0; k < 500 && got != ids[0]; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    std::ifstream in(file);
+    got.clear();
+    in >> got;
+  }
   EXPECT_EQ(got, ids[0]);
   auto inst = cloud_->live_instance(ids[0]);
   ASSERT_TRUE(inst.has_value());

@@ -109,6 +109,26 @@ TEST(WarmPoolRelease, ALargePoolKeepsThemAll) {
   EXPECT_EQ(released(plan), (std::vector<std::string>{"q-dy-c-3"}));
 }
 
+TEST(WarmPoolRelease, TheBootWaitFeedbackScalesThePoolAndTheReasonSaysSo) {
+  std::vector<Arrival> demand = {{T0 - 700, 2}, {T0 - 100, 2}};  // a pool of two, as above
+  auto reason = [](const Plan& p) {
+    for (const auto& a : p.actions)
+      if (a.kind == ActionKind::kReleaseIdleNodes) return a.reason;
+    return std::string();
+  };
+  ManagerSettings s = warm_settings();
+  s.warm_pool->feedback = true;
+  s.warm_pool->pool_scale = 1.0;  // what with_feedback gives at a balance of 0
+  EXPECT_EQ(reason(decide_iteration(cluster(demand), {}, s)).find("scaled"), std::string::npos);
+  s.warm_pool->pool_scale = 0.5;  // fewer boot waits than the idle timer: a pool of one
+  auto plan = decide_iteration(cluster(demand), {}, s);
+  EXPECT_EQ(released(plan), (std::vector<std::string>{"q-dy-c-2", "q-dy-c-3"}));
+  EXPECT_NE(reason(plan).find("1 nodes kept"), std::string::npos) << reason(plan);
+  EXPECT_NE(reason(plan).find("scaled x0.50"), std::string::npos) << reason(plan);
+  s.warm_pool->pool_scale = 1.5;  // more: a pool of three keeps dy-2 (rank 1 of 3: 1600 s)
+  EXPECT_EQ(released(decide_iteration(cluster(demand), {}, s)), (std::vector<std::string>{"q-dy-c-3"}));
+}
+
 TEST(WarmPoolRelease, IdleTimerPolicyReleasesNothing) {
   ManagerSettings s = warm_settings();
   s.warm_pool.reset();

@@ -248,5 +248,26 @@ TEST(BootWaitFeedback, BalanceCountsOurWaitsAgainstTheModelsAndSetsTheScale) {
   EXPECT_EQ(fb.boot_waits, 2);
 }
 
+TEST(BootWaitFeedback, ACancelledJobLeavesTheModelOrEndsThereAtOnce) {
+  ScaleDownSettings s = feedback_settings();
+  s.feedback_lag = 600;
+  BootWaitFeedback fb;
+  feedback_on_submit(fb, 0, 1, 4, s);
+  feedback_on_cancel(fb, 300, 1, s);  // the model (at -300) has not reached the submit: forgotten
+  feedback_advance(fb, 2000, s);
+  EXPECT_EQ(fb.jobs, 0);
+  EXPECT_EQ(fb.model_boot_waits, 0);
+  EXPECT_TRUE(fb.model_jobs.empty());
+  feedback_on_submit(fb, 2000, 2, 2, s);
+  feedback_advance(fb, 2600, s);  // the model starts job 2 (a boot) at 2000 + 300
+  EXPECT_EQ(fb.model_boot_waits, 1);
+  feedback_on_cancel(fb, 2700, 2, s);  // too late to forget: it ends there at its start
+  feedback_advance(fb, 2900, s);
+  EXPECT_TRUE(fb.model_jobs.empty());
+  ASSERT_EQ(fb.model_idle.size(), 1u);
+  EXPECT_EQ(fb.model_idle.begin()->first, 2300);
+  EXPECT_EQ(fb.model_idle.begin()->second, 2);
+}
+
 }  // namespace
 }  // namespace ebbflow::core

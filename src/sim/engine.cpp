@@ -269,11 +269,12 @@ void Engine::start_job(int j) {
   job.in_running = true;
   outcomes_.push_back({now_ - tj.submit, tj.run});
   result_.wait_by_job[static_cast<size_t>(j)] = now_ - tj.submit;
-  if (job.boot_wait) ++result_.boot_wait_jobs;
-  // The feedback counts a job held up by a failed launch as waiting for a boot too: its model
-  // has no failures, and such a job often starts on idle nodes later, uncounted.
-  if (policy_ == Policy::kEbbflow)
-    core::feedback_on_start(feedback_, now_, job.boot_wait || job.requeued, s_.ebbflow);
+  // A job held up by a failed launch waited for the cloud as much as one that waited for a boot,
+  // even when it starts on idle nodes a loop later: both count, for every policy (counting only
+  // boots made failures look like fewer waits) and for the feedback.
+  const bool waited_for_the_cloud = job.boot_wait || job.requeued;
+  if (waited_for_the_cloud) ++result_.boot_wait_jobs;
+  if (policy_ == Policy::kEbbflow) core::feedback_on_start(feedback_, now_, waited_for_the_cloud, s_.ebbflow);
   push(now_ + tj.run, EventType::kJobEnd, j);
 }
 

@@ -63,7 +63,7 @@ struct PolicyResult {
   double cost_ratio = 0;          // billed / the lower bound's billed
   double wait_mean_s = 0, wait_p50_s = 0, wait_p95_s = 0, wait_max_s = 0;
   double bounded_slowdown_mean = 0;  // max(1, (wait + run) / max(run, 10 s))
-  int64_t boot_wait_jobs = 0;     // jobs whose start waited for at least one booting node
+  int64_t boot_wait_jobs = 0;     // jobs whose start waited for a booting node or a failed launch
   // ebbflow with the boot-wait feedback: the jobs its idle-timer model had wait for a boot (-1: off)
   int64_t model_boot_wait_jobs = -1;
   int64_t launches = 0, terminations = 0, api_calls = 0, launch_failures = 0;

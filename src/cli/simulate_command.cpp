@@ -32,6 +32,7 @@ struct SimulateOptions {
   double periods = -1, period = -1, periodic_horizon = -1, periodic_quantile = -1, periodic_floor = -1;
   double rank_decay = -1;
   bool no_feedback = false;
+  bool feedback_without_failures = false;
   double feedback_margin = -1, feedback_gain = -1, feedback_memory = -1, feedback_min = -1, feedback_max = -1;
   bool quiet = false;
 };
@@ -115,6 +116,7 @@ int run_simulate(const SimulateOptions& o) {
   s.ebbflow.feedback_boot_time = s.cloud.boot_time_s;
   s.ebbflow.feedback_lag = 2 * (s.cloud.boot_time_s + s.cloud.boot_jitter_s) + s.loop_time_s;
   if (o.no_feedback) s.ebbflow.feedback = false;
+  if (o.feedback_without_failures) s.ebbflow.feedback_model_failures = false;
   if (o.feedback_margin >= 0) s.ebbflow.feedback_margin = o.feedback_margin;
   if (o.feedback_gain >= 0) s.ebbflow.feedback_gain = o.feedback_gain;
   if (o.feedback_memory >= 0) s.ebbflow.feedback_memory = o.feedback_memory;
@@ -219,6 +221,8 @@ void register_simulate_command(CLI::App& app) {
   cmd->add_option("--surplus-idle", o->surplus_idle, "ebbflow: idle seconds of nodes beyond the warm pool (default 0: the next loop)");
   cmd->add_option("--warm-idle-limit", o->warm_idle_limit, "ebbflow: idle seconds of the warm pool's first node (default 4 x ScaledownIdletime)");
   cmd->add_flag("--no-feedback", o->no_feedback, "ebbflow: no boot-wait feedback (the pool is not scaled)");
+  cmd->add_flag("--feedback-without-failures", o->feedback_without_failures,
+                "ebbflow: the feedback's idle-timer model never fails a launch (default: at the rate seen)");
   cmd->add_option("--feedback-margin", o->feedback_margin,
                   "ebbflow: hold the share of jobs waiting for a boot this far below an idle timer of ScaledownIdletime (default 0.001)");
   cmd->add_option("--feedback-gain", o->feedback_gain, "ebbflow: pool scale = 1 + gain x the boot-wait balance in jobs (default 0.002)");

@@ -106,6 +106,26 @@ void forget(BootWaitFeedback& fb, const ScaleDownSettings& settings) {
   if (settings.feedback_memory > 0) fb.balance *= 1.0 - 1.0 / std::max(1.0, settings.feedback_memory);
 }
 
+// A number in [0, 1) fixed by the job and the attempt (splitmix64): the model's draws are the
+// same on every run and after a restart, and independent of the caller's random numbers.
+double model_draw(int64_t id, int attempt) {
+  uint64_t z = static_cast<uint64_t>(id) * 0x9E3779B97F4A7C15ULL + static_cast<uint64_t>(attempt) + 1;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  z ^= z >> 31;
+  return static_cast<double>(z >> 11) * 0x1.0p-53;
+}
+
+// Whether a launch of `nodes` nodes fails in the model: at least one node fails, each with the
+// rate seen here.
+bool model_launch_fails(const BootWaitFeedback& fb, int64_t id, int attempt, int64_t nodes,
+                        const ScaleDownSettings& settings) {
+  if (!settings.feedback_model_failures || fb.failed_nodes <= 0 || fb.launched_nodes <= 0) return false;
+  const double p = std::min(1.0, static_cast<double>(fb.failed_nodes) / static_cast<double>(fb.launched_nodes));
+  const double fails = 1.0 - std::pow(1.0 - p, static_cast<double>(nodes));
+  return model_draw(id, attempt) < fails;
+}
+
 }  // namespace
 
 void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings& settings) {
@@ -114,6 +134,10 @@ void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings
   while (!fb.model_events.empty() && std::get<0>(fb.model_events.top()) <= now - settings.feedback_lag) {
     const auto [at, kind, id] = fb.model_events.top();
     fb.model_events.pop();
+    if (kind == 2) {  // the nodes of a failed launch that did boot: idle, and kept by the timer
+      idle[at] += id;
+      continue;
+    }
     auto job = fb.model_jobs.find(id);
     if (job == fb.model_jobs.end()) continue;
     if (kind == 0) {  // the model's job ends: its nodes go idle
@@ -132,16 +156,28 @@ void feedback_advance(BootWaitFeedback& fb, int64_t now, const ScaleDownSettings
       need -= take;
       if (newest->second == 0) idle.erase(newest);
     }
-    forget(fb, settings);
-    ++fb.jobs;
-    fb.balance += settings.feedback_margin;
-    job->second.delay = 0;
-    if (need > 0) {
-      ++fb.model_boot_waits;
-      fb.balance -= 1;
-      job->second.delay = settings.feedback_boot_time;
+    BootWaitFeedback::ModelJob& mj = job->second;
+    if (mj.attempts == 0) {  // counted once, at its first try
+      forget(fb, settings);
+      ++fb.jobs;
+      fb.balance += settings.feedback_margin;
+      if (need > 0) {
+        ++fb.model_boot_waits;
+        fb.balance -= 1;
+      }
     }
-    if (job->second.run >= 0) fb.model_events.emplace(at + job->second.delay + job->second.run, 0, id);
+    if (need > 0 && model_launch_fails(fb, id, mj.attempts, need, settings)) {
+      // Slurm requeues the job; the nodes it took go back to the idle ones now, the ones that
+      // launched once they have booted, and the job tries again a loop later.
+      const int64_t taken = mj.nodes - need;
+      if (taken > 0) idle[at] += taken;
+      if (need > 1) fb.model_events.emplace(at + settings.feedback_boot_time, 2, need - 1);
+      ++mj.attempts;
+      fb.model_events.emplace(at + std::max<int64_t>(1, settings.feedback_retry_delay), 1, id);
+      continue;
+    }
+    mj.delay = at - mj.submit + (need > 0 ? settings.feedback_boot_time : 0);
+    if (mj.run >= 0) fb.model_events.emplace(mj.submit + mj.delay + mj.run, 0, id);
   }
 }
 
@@ -172,6 +208,12 @@ void feedback_on_end(BootWaitFeedback& fb, int64_t now, int64_t id, int64_t run,
       fb.model_events.emplace(job->second.submit + job->second.delay + job->second.run, 0, id);
   }
   feedback_advance(fb, now, settings);
+}
+
+void feedback_on_launch(BootWaitFeedback& fb, int64_t nodes, int64_t failed, const ScaleDownSettings& settings) {
+  if (!settings.feedback) return;
+  fb.launched_nodes += std::max<int64_t>(0, nodes);
+  fb.failed_nodes += std::clamp<int64_t>(failed, 0, std::max<int64_t>(0, nodes));
 }
 
 void feedback_on_cancel(BootWaitFeedback& fb, int64_t now, int64_t id, const ScaleDownSettings& settings) {

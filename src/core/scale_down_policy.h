@@ -87,6 +87,12 @@ struct ScaleDownSettings {
   int64_t feedback_lag = 660;
   double feedback_gain = 0.002;       // pool_scale = 1 + gain x balance (balance in jobs)
   double feedback_memory = 0;         // > 0: the balance forgets over this many jobs (0: a plain sum)
+  // The model's launches fail at the rate the caller reports (feedback_on_launch), as an idle
+  // timer's would: a job whose launch fails is retried `feedback_retry_delay` later (Slurm
+  // requeues it; one clustermgtd loop) and the nodes that did launch join the model's idle nodes
+  // after a boot. false: the model's launches never fail.
+  bool feedback_model_failures = true;
+  int64_t feedback_retry_delay = 60;
   double feedback_min_scale = 0.25;
   double feedback_max_scale = 4;
   // Multiplies the pool (after the periodic cap); set by with_feedback.
@@ -138,17 +144,23 @@ struct BootWaitFeedback {
   struct ModelJob {
     int64_t submit = 0;
     int nodes = 0;
-    int64_t delay = -1;  // start delay in the model (0 or feedback_boot_time); -1 before it is decided
+    int64_t delay = -1;  // start delay in the model (from its submit); -1 before it is decided
     int64_t run = -1;    // run time, once the job has ended here
+    int attempts = 0;    // launches that failed for it in the model
   };
   std::unordered_map<int64_t, ModelJob> model_jobs;  // by job id, until the model's job ends
-  // Model events (time, 0 = job end / 1 = submit, job id), earliest first; ends first at a second.
+  // Model events (time, 0 = job end / 1 = submit or retry / 2 = nodes of a failed launch join
+  // the idle ones, with the count in place of the job id), earliest first; ends first at a second.
   std::priority_queue<std::tuple<int64_t, int, int64_t>, std::vector<std::tuple<int64_t, int, int64_t>>, std::greater<>>
       model_events;
   std::map<int64_t, int64_t> model_idle;  // the model's idle nodes by the time they became idle
   double balance = 0;  // sum of (our boot wait - the model's + margin) per job (forgetting if memory > 0)
   int64_t jobs = 0, boot_waits = 0, model_boot_waits = 0;
+  int64_t launched_nodes = 0, failed_nodes = 0;  // node launches seen here, and how many failed
 };
+
+// `nodes` node launches were tried here and `failed` of them failed: the model's failure rate.
+void feedback_on_launch(BootWaitFeedback& fb, int64_t nodes, int64_t failed, const ScaleDownSettings& settings);
 
 // Job `id` asking for `nodes` was submitted at `now`. In the model (when it gets there) the job
 // takes the most recently idle nodes (those idle feedback_idle_timer seconds or more have been

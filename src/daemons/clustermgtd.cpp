@@ -62,6 +62,8 @@ Result<std::vector<core::Arrival>> update_arrivals(slurm::SlurmClient& slurm, st
                     "saved job history unreadable, starting a new one: " + parsed.error().describe(), {}, {}, "error"});
     }
   }
+  if (auto counts = store.launch_counts(); counts.ok())  // else the rate seen so far stays
+    record_launches(history, counts->nodes_launched, counts->nodes_failed, rule);
   record_jobs(history, *jobs, now, rule);
   rule = core::with_feedback(rule, history.feedback);
   if (!dry_run) {

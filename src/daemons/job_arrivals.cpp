@@ -145,6 +145,19 @@ void record_jobs(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, in
   core::feedback_advance(fb, now, settings);
 }
 
+void record_launches(ArrivalHistory& history, int64_t nodes_launched, int64_t nodes_failed,
+                     const core::ScaleDownSettings& settings) {
+  core::BootWaitFeedback& fb = history.feedback;
+  const int64_t launched = nodes_launched - fb.launched_nodes, failed = nodes_failed - fb.failed_nodes;
+  // Counts below what was seen: another database (restored, or removed): start again from it.
+  if (launched < 0 || failed < 0) {
+    fb.launched_nodes = std::max<int64_t>(0, nodes_launched);
+    fb.failed_nodes = std::clamp<int64_t>(nodes_failed, 0, fb.launched_nodes);
+    return;
+  }
+  if (launched > 0 || failed > 0) core::feedback_on_launch(fb, launched, failed, settings);
+}
+
 int64_t arrival_lookback_seconds(const core::ScaleDownSettings& s) {
   int64_t periodic = s.periods > 0 ? s.periods * s.period + s.periodic_horizon : 0;
   return std::max({periodic, s.history, s.window}) + s.window;
@@ -162,14 +175,21 @@ std::string arrival_history_to_json(const ArrivalHistory& h) {
   const core::BootWaitFeedback& fb = h.feedback;
   json model_jobs = json::array(), events = json::array(), idle = json::array();
   std::map<int64_t, core::BootWaitFeedback::ModelJob> by_id(fb.model_jobs.begin(), fb.model_jobs.end());
-  for (const auto& [id, m] : by_id) model_jobs.push_back({id, m.submit, m.nodes, m.delay, m.run});  // same text each time
+  for (const auto& [id, m] : by_id)  // in id order: the same text each time
+    model_jobs.push_back({id, m.submit, m.nodes, m.delay, m.run, m.attempts});
   auto queue = fb.model_events;  // a copy: a priority queue is read by popping
   for (; !queue.empty(); queue.pop())
     events.push_back({std::get<0>(queue.top()), std::get<1>(queue.top()), std::get<2>(queue.top())});
   for (const auto& [since, count] : fb.model_idle) idle.push_back({since, count});
-  json feedback = {{"balance", fb.balance},         {"jobs", fb.jobs},   {"boot_waits", fb.boot_waits},
-                   {"model_boot_waits", fb.model_boot_waits}, {"model_jobs", model_jobs},
-                   {"model_events", events},        {"model_idle", idle}};
+  json feedback = {{"balance", fb.balance},
+                   {"jobs", fb.jobs},
+                   {"boot_waits", fb.boot_waits},
+                   {"model_boot_waits", fb.model_boot_waits},
+                   {"launched_nodes", fb.launched_nodes},
+                   {"failed_nodes", fb.failed_nodes},
+                   {"model_jobs", model_jobs},
+                   {"model_events", events},
+                   {"model_idle", idle}};
   return json{{"max_job_id", h.max_job_id}, {"times", times},       {"nodes", nodes},
               {"live_job_starts", live},    {"feedback", feedback}}
       .dump();
@@ -177,17 +197,21 @@ std::string arrival_history_to_json(const ArrivalHistory& h) {
 
 namespace {
 
-// Each element of `j[key]` an array of `width` integers (absent key: no rows).
-bool integer_rows(const nlohmann::json& j, const char* key, size_t width, std::vector<std::vector<int64_t>>& rows) {
+// Each element of `j[key]` an array of `width` integers, or `min_width` up to `width` (absent
+// key: no rows; short rows are padded with zeros).
+bool integer_rows(const nlohmann::json& j, const char* key, size_t width, std::vector<std::vector<int64_t>>& rows,
+                  size_t min_width = 0) {
   if (!j.contains(key)) return true;
   if (!j[key].is_array()) return false;
+  if (min_width == 0) min_width = width;
   for (const auto& row : j[key]) {
-    if (!row.is_array() || row.size() != width) return false;
+    if (!row.is_array() || row.size() < min_width || row.size() > width) return false;
     std::vector<int64_t> r;
     for (const auto& v : row) {
       if (!v.is_number_integer()) return false;
       r.push_back(v.get<int64_t>());
     }
+    r.resize(width, 0);
     rows.push_back(std::move(r));
   }
   return true;
@@ -219,8 +243,10 @@ Result<ArrivalHistory> arrival_history_from_json(const std::string& text) {
       return bad("feedback is not an object with a numeric balance");
     for (const char* key : {"jobs", "boot_waits", "model_boot_waits"})
       if (!f.contains(key) || !f[key].is_number_integer()) return bad(std::string("feedback.") + key + " is not an integer");
+    for (const char* key : {"launched_nodes", "failed_nodes"})  // absent in histories saved before 2026-12-05
+      if (f.contains(key) && !f[key].is_number_integer()) return bad(std::string("feedback.") + key + " is not an integer");
     std::vector<std::vector<int64_t>> jobs, events, idle;
-    if (!integer_rows(f, "model_jobs", 5, jobs) || !integer_rows(f, "model_events", 3, events) ||
+    if (!integer_rows(f, "model_jobs", 6, jobs, 5) || !integer_rows(f, "model_events", 3, events) ||
         !integer_rows(f, "model_idle", 2, idle))
       return bad("feedback.model_jobs, model_events or model_idle is not rows of integers");
     core::BootWaitFeedback& fb = h.feedback;
@@ -228,8 +254,11 @@ Result<ArrivalHistory> arrival_history_from_json(const std::string& text) {
     fb.jobs = f["jobs"].get<int64_t>();
     fb.boot_waits = f["boot_waits"].get<int64_t>();
     fb.model_boot_waits = f["model_boot_waits"].get<int64_t>();
+    fb.launched_nodes = f.value("launched_nodes", int64_t{0});
+    fb.failed_nodes = f.value("failed_nodes", int64_t{0});
     for (const auto& r : jobs)
-      fb.model_jobs[r[0]] = core::BootWaitFeedback::ModelJob{r[1], static_cast<int>(r[2]), r[3], r[4]};
+      fb.model_jobs[r[0]] =
+          core::BootWaitFeedback::ModelJob{r[1], static_cast<int>(r[2]), r[3], r[4], static_cast<int>(r[5])};
     for (const auto& r : events) fb.model_events.emplace(r[0], static_cast<int>(r[1]), r[2]);
     for (const auto& r : idle) fb.model_idle[r[0]] = r[1];
   }

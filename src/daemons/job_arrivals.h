@@ -56,6 +56,11 @@ void record_arrivals(ArrivalHistory& history, const std::vector<JobSubmit>& jobs
 void record_jobs(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, int64_t now,
                  const core::ScaleDownSettings& settings);
 
+// The node launches counted in the state database so far (every launcher process): the part the
+// feedback has not seen yet is reported to it (its model fails launches at that rate).
+void record_launches(ArrivalHistory& history, int64_t nodes_launched, int64_t nodes_failed,
+                     const core::ScaleDownSettings& settings);
+
 // How far back the rule looks: its periodic cap (periods x period + horizon) or its history.
 int64_t arrival_lookback_seconds(const core::ScaleDownSettings& settings);
 

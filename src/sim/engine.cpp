@@ -441,7 +441,9 @@ bool Engine::launch(int n) {
   for (const auto& [a, b] : s_.cloud.ice_periods)
     if (now_ >= a && now_ < b) ice = true;
   const double u = std::uniform_real_distribution<double>(0, 1)(rng_);
-  if (ice || u < s_.cloud.launch_failure_rate) {
+  const bool fails = ice || u < s_.cloud.launch_failure_rate;
+  if (policy_ == Policy::kEbbflow) core::feedback_on_launch(feedback_, 1, fails ? 1 : 0, s_.ebbflow);
+  if (fails) {
     ++result_.launch_failures;
     if (power_saving()) {
       // The resume program reports the failure; Slurm marks the node down and power-saved.

@@ -1,5 +1,7 @@
 #include "store/state_store.h"
 
+#include <algorithm>
+
 #include <sqlite3.h>
 
 #include <nlohmann/json.hpp>
@@ -36,7 +38,8 @@ const char* kSchema =
     "CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS launch_intents (token TEXT PRIMARY KEY, queue TEXT, cr TEXT, nodes TEXT,"
     " created INTEGER, status TEXT, instance_ids TEXT);"
-    "CREATE INDEX IF NOT EXISTS launch_intents_status ON launch_intents(status);";
+    "CREATE INDEX IF NOT EXISTS launch_intents_status ON launch_intents(status);"
+    "CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 LaunchIntent read_intent(const sqlite::Statement& s) {
   LaunchIntent i;
@@ -177,8 +180,42 @@ Status StateStore::add_intent(const LaunchIntent& i) {
 
 Status StateStore::finish_intent(const std::string& token, const std::string& status,
                                  const std::vector<std::string>& instance_ids) {
-  return db_->run("finish intent", "UPDATE launch_intents SET status=?2, instance_ids=?3 WHERE token=?1",
-                  {token, status, join(instance_ids)});
+  sqlite::Transaction txn(*db_);
+  if (!txn.ok()) return txn.begun();
+  int64_t nodes = 0;
+  bool was_pending = false;
+  {
+    sqlite::Statement s(*db_, "SELECT nodes, status FROM launch_intents WHERE token=?1");
+    if (!s.ok()) return db_->error("finish intent");
+    s.bind(1, token);
+    if (s.row()) {
+      nodes = static_cast<int64_t>(split(s.text(0)).size());
+      was_pending = s.text(1) == "pending";
+    }
+  }
+  if (auto st = db_->run("finish intent", "UPDATE launch_intents SET status=?2, instance_ids=?3 WHERE token=?1",
+                         {token, status, join(instance_ids)});
+      !st.ok())
+    return st;
+  if (was_pending && nodes > 0) {
+    const int64_t failed =
+        status == "failed" ? nodes : std::max<int64_t>(0, nodes - static_cast<int64_t>(instance_ids.size()));
+    const char* add =
+        "INSERT INTO counters(name, value) VALUES(?1, ?2) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value";
+    if (auto st = db_->run("count launches", add, {std::string("nodes_launched"), nodes}); !st.ok()) return st;
+    if (auto st = db_->run("count launches", add, {std::string("nodes_failed"), failed}); !st.ok()) return st;
+  }
+  return txn.commit();
+}
+
+Result<StateStore::LaunchCounts> StateStore::launch_counts() {
+  sqlite::Statement s(*db_, "SELECT name, value FROM counters WHERE name IN ('nodes_launched', 'nodes_failed')");
+  if (!s.ok()) return db_->error("launch counts");
+  LaunchCounts c;
+  int rc;
+  while ((rc = s.step()) == SQLITE_ROW) (s.text(0) == "nodes_launched" ? c.nodes_launched : c.nodes_failed) = s.integer(1);
+  if (rc != SQLITE_DONE) return db_->error("launch counts");
+  return c;
 }
 
 Result<std::vector<LaunchIntent>> StateStore::pending_intents() {

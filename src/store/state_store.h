@@ -52,8 +52,17 @@ class StateStore {
   Result<std::optional<LaunchIntent>> find_pending_intent(const std::string& queue, const std::string& cr,
                                                           const std::vector<std::string>& node_names);
   Status add_intent(const LaunchIntent& intent);
+  // Also counts the intent's nodes once (the first time a pending intent finishes): launched,
+  // and failed (all of them when `status` is "failed", else those without an instance).
   Status finish_intent(const std::string& token, const std::string& status, const std::vector<std::string>& instance_ids);
   Result<std::vector<LaunchIntent>> pending_intents();
+  // Node launches finished so far by every process sharing this database (slurm_resume and
+  // clustermgtd), and how many failed: the boot-wait feedback's failure rate.
+  struct LaunchCounts {
+    int64_t nodes_launched = 0;
+    int64_t nodes_failed = 0;
+  };
+  Result<LaunchCounts> launch_counts();
 
   // Free-form values (heartbeat-independent facts shown by `cluster status`).
   Status put(const std::string& key, const std::string& value);

@@ -13,7 +13,7 @@ Checks in order:
       never takes a node's job);
   (4) the job history is in the state database (key job_arrivals), with the boot-wait
       feedback's state: the running job tracked as started, a job that waited for its nodes'
-      boot counted.
+      boot counted, the node launches counted.
 Then the invariants (faultlib.check_invariants).
 """
 import json
@@ -98,6 +98,8 @@ def history_saved():
         print(f"  feedback: {feedback['boot_waits']} jobs waited for a boot here; the idle-timer model "
               f"(660 s behind) has seen {feedback['jobs']} jobs", flush=True)
         assert feedback["boot_waits"] >= 1, f"no job seen CONFIGURING while its nodes booted: {feedback}"
+        # The launches slurm_resume finished (1 node, then 2) reach the feedback's failure rate.
+        assert feedback["launched_nodes"] >= 3 and feedback["failed_nodes"] == 0, feedback
     finally:
         db.close()
 

@@ -162,9 +162,15 @@ TEST(JobFeedback, SavedAndReloadedHistoryCarriesOnExactlyAsIfNeverSaved) {
       {job(3, T + 100, 8, "RUNNING", T + 190)},
       {},
       {job(4, T + 1000, 1, "PENDING")}};
-  for (size_t k = 0; k < reads.size(); ++k) record_jobs(straight, reads[k], T + 60 * (k + 1), s);
+  // Launches fail now and then (a third of them): the model retries its failed launches too.
+  const auto launches = [](size_t k) { return std::pair<int64_t, int64_t>(3 * k, k); };
+  for (size_t k = 0; k < reads.size(); ++k) {
+    record_launches(straight, launches(k).first, launches(k).second, s);
+    record_jobs(straight, reads[k], T + 60 * (k + 1), s);
+  }
   ArrivalHistory saved;
   for (size_t k = 0; k < reads.size(); ++k) {
+    record_launches(saved, launches(k).first, launches(k).second, s);
     record_jobs(saved, reads[k], T + 60 * (k + 1), s);
     auto back = arrival_history_from_json(arrival_history_to_json(saved));  // a restart after every loop
     ASSERT_TRUE(back.ok()) << back.error().describe();
@@ -176,16 +182,40 @@ TEST(JobFeedback, SavedAndReloadedHistoryCarriesOnExactlyAsIfNeverSaved) {
   EXPECT_EQ(saved.feedback.jobs, 3);  // job 4 left while pending, before the model reached it
   EXPECT_EQ(saved.feedback.boot_waits, 1);
   EXPECT_DOUBLE_EQ(saved.feedback.balance, straight.feedback.balance);
+  EXPECT_EQ(saved.feedback.launched_nodes, 15);
+  EXPECT_EQ(saved.feedback.failed_nodes, 5);
   // History saved before the feedback existed loads with a new feedback; a damaged one does not.
   auto old = arrival_history_from_json("{\"max_job_id\":4,\"times\":[1],\"nodes\":[2]}");
   ASSERT_TRUE(old.ok());
   EXPECT_EQ(old->feedback.jobs, 0);
+  // ... and one saved before the model failed launches: 5-wide model jobs, no launch counts.
+  auto older = arrival_history_from_json(
+      "{\"max_job_id\":4,\"times\":[],\"nodes\":[],\"feedback\":{\"balance\":0.5,\"jobs\":1,\"boot_waits\":0,"
+      "\"model_boot_waits\":1,\"model_jobs\":[[4,100,2,300,-1]]}}");
+  ASSERT_TRUE(older.ok()) << older.error().describe();
+  EXPECT_EQ(older->feedback.model_jobs.at(4).attempts, 0);
+  EXPECT_EQ(older->feedback.launched_nodes, 0);
   for (const char* bad :
        {"{\"max_job_id\":4,\"times\":[],\"nodes\":[],\"live_job_starts\":[[1]]}",
         "{\"max_job_id\":4,\"times\":[],\"nodes\":[],\"feedback\":{\"balance\":\"x\"}}",
         "{\"max_job_id\":4,\"times\":[],\"nodes\":[],\"feedback\":{\"balance\":0,\"jobs\":0,\"boot_waits\":0,"
         "\"model_boot_waits\":0,\"model_jobs\":[[1,2,3]]}}"})
     EXPECT_FALSE(arrival_history_from_json(bad).ok()) << bad;
+}
+
+TEST(JobFeedback, LaunchCountsReachTheFeedbackOnceAndALowerCountStartsAgain) {
+  const auto s = feedback_rule();
+  ArrivalHistory h;
+  record_launches(h, 10, 1, s);
+  record_launches(h, 10, 1, s);  // nothing new
+  EXPECT_EQ(h.feedback.launched_nodes, 10);
+  EXPECT_EQ(h.feedback.failed_nodes, 1);
+  record_launches(h, 30, 2, s);
+  EXPECT_EQ(h.feedback.launched_nodes, 30);
+  EXPECT_EQ(h.feedback.failed_nodes, 2);
+  record_launches(h, 4, 3, s);  // a new state database: its counts from now on
+  EXPECT_EQ(h.feedback.launched_nodes, 4);
+  EXPECT_EQ(h.feedback.failed_nodes, 3);
 }
 
 }  // namespace

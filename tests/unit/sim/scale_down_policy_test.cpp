@@ -269,5 +269,49 @@ TEST(BootWaitFeedback, ACancelledJobLeavesTheModelOrEndsThereAtOnce) {
   EXPECT_EQ(fb.model_idle.begin()->second, 2);
 }
 
+TEST(BootWaitFeedback, AFailedLaunchInTheModelIsRetriedAndItsBootedNodesGoIdle) {
+  ScaleDownSettings s = feedback_settings();  // timer 600 s, boot 300 s, no lag
+  BootWaitFeedback fb;
+  feedback_on_submit(fb, 0, 1, 1, s);   // a boot; starts at 300 in the model
+  feedback_on_end(fb, 400, 1, 100, s);  // ends at 400 there: one node idle since 400
+  feedback_on_launch(fb, 1, 1, s);      // every launch seen so far failed: the model's fail too
+  feedback_on_submit(fb, 500, 2, 3, s); // takes the idle node, launches 2: fails
+  EXPECT_EQ(fb.jobs, 2);
+  EXPECT_EQ(fb.model_boot_waits, 2);
+  ASSERT_EQ(fb.model_jobs.count(2), 1u);
+  EXPECT_EQ(fb.model_jobs.at(2).attempts, 1);
+  EXPECT_EQ(fb.model_jobs.at(2).delay, -1);  // not started: retried a loop later
+  EXPECT_EQ(fb.model_idle.at(500), 1);       // the node it had taken is idle again
+  s.feedback_model_failures = false;         // the retry's launch works
+  feedback_advance(fb, 560, s);
+  EXPECT_EQ(fb.model_jobs.at(2).delay, 60 + 300);  // retried at 560, booted for 300 s
+  EXPECT_EQ(fb.jobs, 2);                            // counted once
+  EXPECT_EQ(fb.model_boot_waits, 2);
+  EXPECT_EQ(fb.model_idle.count(500), 0u);  // the retry took it back
+  feedback_advance(fb, 800, s);             // the failed launch's other node has booted: idle
+  EXPECT_EQ(fb.model_idle.at(800), 1);
+}
+
+TEST(BootWaitFeedback, TheModelFailsLaunchesAtTheRateSeen) {
+  ScaleDownSettings s = feedback_settings();
+  BootWaitFeedback fb;
+  feedback_on_launch(fb, 100, 10, s);  // 10 % of node launches failed
+  int retried = 0;
+  for (int64_t id = 0; id < 4000; ++id) {
+    feedback_on_submit(fb, id * 1000, id, 1, s);  // nothing idle: each launches one node
+    feedback_advance(fb, id * 1000 + 999, s);
+    const auto& job = fb.model_jobs.at(id);  // run unknown: the job stays in the model
+    EXPECT_EQ(job.delay, 300 + 60 * job.attempts);
+    retried += job.attempts > 0;
+  }
+  EXPECT_GT(retried, 4000 * 0.08);
+  EXPECT_LT(retried, 4000 * 0.12);
+  s.feedback_model_failures = false;
+  BootWaitFeedback never;
+  feedback_on_launch(never, 100, 10, s);
+  feedback_on_submit(never, 0, 1, 1, s);
+  EXPECT_EQ(never.model_jobs.at(1).delay, 300);
+}
+
 }  // namespace
 }  // namespace ebbflow::core

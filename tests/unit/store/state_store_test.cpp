@@ -96,5 +96,37 @@ TEST_F(StateStoreTest, PendingIntentIsFoundForTheSameNodesOnly) {
   EXPECT_TRUE(pending->empty());
 }
 
+TEST_F(StateStoreTest, FinishedIntentsCountTheirNodesOnceLaunchedAndFailed) {
+  auto store = StateStore::open(path_);
+  ASSERT_TRUE(store.ok());
+  auto counts = store->launch_counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->nodes_launched, 0);
+  auto add = [&](const char* token, std::vector<std::string> nodes) {
+    ASSERT_TRUE(store->add_intent(LaunchIntent{token, "q", "c", std::move(nodes), 100, "pending", {}}).ok());
+  };
+  add("t-all", {"q-dy-c-1", "q-dy-c-2"});
+  add("t-part", {"q-dy-c-3", "q-dy-c-4", "q-dy-c-5"});
+  add("t-none", {"q-dy-c-6"});
+  ASSERT_TRUE(store->finish_intent("t-all", "done", {"i-1", "i-2"}).ok());
+  ASSERT_TRUE(store->finish_intent("t-part", "done", {"i-3"}).ok());  // 2 of 3 short
+  ASSERT_TRUE(store->finish_intent("t-none", "failed", {}).ok());
+  ASSERT_TRUE(store->finish_intent("t-all", "done", {"i-1", "i-2"}).ok());  // again: not counted twice
+  ASSERT_TRUE(store->finish_intent("t-unknown", "failed", {}).ok());         // no such intent: nothing
+  counts = store->launch_counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->nodes_launched, 6);
+  EXPECT_EQ(counts->nodes_failed, 3);
+  // Another process (slurm_resume) sharing the database adds to the same counts.
+  auto other = StateStore::open(path_);
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(other->add_intent(LaunchIntent{"t-other", "q", "c", {"q-dy-c-7"}, 100, "pending", {}}).ok());
+  ASSERT_TRUE(other->finish_intent("t-other", "done", {"i-7"}).ok());
+  counts = store->launch_counts();
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->nodes_launched, 7);
+  EXPECT_EQ(counts->nodes_failed, 3);
+}
+
 }  // namespace
 }  // namespace ebbflow::store

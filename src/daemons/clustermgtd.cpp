@@ -230,12 +230,15 @@ IterationReport Clustermgtd::iterate(int64_t now, bool dry_run) {
     auto arrivals = update_arrivals(slurm_, store_, now, *settings.warm_pool, dry_run, events_);
     if (arrivals.ok()) {
       snap->arrivals = std::move(*arrivals);
+      if (!dry_run) last_history_error_.clear();
     } else {
       settings.warm_pool.reset();  // no release on an unknown demand; the rest of the loop runs
-      if (!dry_run)
+      const std::string why = arrivals.error().describe();
+      if (!dry_run && why != last_history_error_) {
         events_.write({now, "clustermgtd", "warm-pool", "note",
-                       "job history not read, no idle node released this loop: " + arrivals.error().describe(), {}, {},
-                       "error"});
+                       "job history not read, no idle node released until it is: " + why, {}, {}, "error"});
+        last_history_error_ = why;
+      }
     }
   }
   report.plan = core::decide_iteration(*snap, *state, settings);

@@ -51,6 +51,9 @@ class Clustermgtd {
   store::StateStore& store_;
   const EventLog& events_;
   DaemonMetrics* metrics_ = nullptr;
+  // The last warm-pool history error written to the event log: the same error is written once
+  // while it lasts (and again after a loop that read the history), not every loop.
+  std::string last_history_error_;
 };
 
 // The `outcome` label of an iteration: ok | actions_failed | skipped (nothing decided: a read

@@ -8,6 +8,7 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 
 namespace ebbflow::daemons {
 namespace {
@@ -35,10 +36,13 @@ const char* kPartitions = "PartitionName=q AllowGroups=ALL Nodes=q-st-c-1,q-dy-c
 class FakeRunner : public CommandRunner {
  public:
   bool fail = false;
+  std::string squeue = "";  // what squeue prints
   std::vector<std::vector<std::string>> updates;
   Result<CommandOutput> run(const CommandSpec& spec) override {
     if (fail) return make_error(ErrorKind::kUnavailable, "Timeout", "scontrol did not finish");
     const auto& a = spec.argv;
+    if (!a.empty() && a[0].size() >= 6 && a[0].compare(a[0].size() - 6, 6, "squeue") == 0)
+      return CommandOutput{0, squeue, ""};
     if (a.size() >= 3 && a[1] == "show" && a[2] == "nodes") return CommandOutput{0, kNodes, ""};
     if (a.size() >= 3 && a[1] == "show" && a[2] == "partitions") return CommandOutput{0, kPartitions, ""};
     if (a.size() >= 2 && a[1] == "update") updates.push_back(a);
@@ -126,6 +130,34 @@ TEST_F(ClustermgtdTest, FailedSlurmReadTerminatesNothingButKeepsTheHeartbeat) {
   iterate(1'800'000'060);
   EXPECT_EQ(*read_heartbeat(ctx_.paths.heartbeat()), 1'800'000'060);
   EXPECT_TRUE(ec2_.terminated.empty());
+}
+
+TEST_F(ClustermgtdTest, AnUnreadableJobHistoryIsNotedOnceWhileItLasts) {
+  auto loaded = config::load_cluster_config_string(
+      "Region: us-east-1\nCloud:\n  Provider: local\nScheduling:\n  Scheduler: slurm\n"
+      "  SlurmSettings:\n    ScaledownPolicy: warm-pool\n  SlurmQueues:\n"
+      "    - Name: q\n      ComputeResources:\n        - Name: c\n          InstanceType: c5.xlarge\n"
+      "          MinCount: 1\n          MaxCount: 2\n",
+      "test.yaml");
+  ASSERT_TRUE(loaded.config.has_value());
+  ctx_.config = *loaded.config;
+  slurm::SlurmClient slurm(runner_, {"/usr/bin", ""});
+  EventLog events(ctx_.paths.events());
+  Clustermgtd mgr(ctx_, ec2_, slurm, *store_, events);
+  auto notes = [&] {
+    std::ifstream in(ctx_.paths.events());
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.find("job history not read") != std::string::npos;
+    return n;
+  };
+  runner_.squeue = "not,squeue,output\n";
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(mgr.run_once(1'800'000'000 + 60 * k).observed);
+  EXPECT_EQ(notes(), 1);  // one note while the same error lasts, not one per loop
+  runner_.squeue = "5,2027-01-15T08:00:00,1,PENDING,N/A\n";
+  ASSERT_TRUE(mgr.run_once(1'800'000'180).observed);
+  runner_.squeue = "garbage\n";
+  ASSERT_TRUE(mgr.run_once(1'800'000'240).observed);
+  EXPECT_EQ(notes(), 2);  // read again in between: a new failure is noted
 }
 
 TEST_F(ClustermgtdTest, FailedCloudReadTerminatesNothingButKeepsTheHeartbeat) {

@@ -6,6 +6,7 @@ sinfo, `ebbflow cluster status --json`) and the cloud (the stock AWS CLI's descr
 Every wait is bounded; every check prints PASS/FAIL; `finish()` deletes the cluster (which
 stops every daemon it started), removes the temp folder and prints 'N passed, M failed'.
 """
+import glob
 import json
 import os
 import shutil
@@ -128,13 +129,26 @@ class Cluster:
         if p.returncode != 0:
             raise RuntimeError(f"cluster create failed: {p.stderr.strip()}")
 
+    def print_logs(self):
+        """The tails of the cluster's logs, for a failed check: the head node's daemons, then each
+        compute node's slurmd and each instance's console (a node that never registered shows
+        why there), then the local cloud's."""
+        tails = [(f, 60) for f in ("events.jsonl", "log/clustermgtd.log", "log/slurmctld.log")]
+        for pattern in ("log/slurmd-*.log", "cloud/instances/*/console.log"):
+            # The 8 written last: a soak leaves hundreds of instances behind.
+            paths = sorted(glob.glob(os.path.join(self.root, pattern)), key=os.path.getmtime)[-8:]
+            tails += [(os.path.relpath(p, self.root), 15) for p in paths]
+        tails.append(("cloud/cloud.log", 30))
+        for f, lines in tails:
+            path = os.path.join(self.root, f)
+            if os.path.exists(path):
+                print(f"--- {f} (tail)")
+                with open(path, errors="replace") as text:
+                    print("".join(text.readlines()[-lines:]))
+
     def finish(self):
         if self.failures:  # before delete, which removes the cluster's folder
-            for f in ("events.jsonl", "log/clustermgtd.log", "log/slurmctld.log"):
-                path = os.path.join(self.root, f)
-                if os.path.exists(path):
-                    print(f"--- {f} (tail)")
-                    print("".join(open(path).readlines()[-60:]))
+            self.print_logs()
         # Delete first: it cancels the jobs while slurmctld is up (a daemon this test restarted
         # itself wrote its pid file where delete looks), then stops every daemon by its pid file.
         p = run([BIN, "cluster", "delete", self.name], self.env, check=False, timeout=240)

@@ -98,6 +98,7 @@ int run_compute_node(const std::string& cluster_root) {
   if (!endpoint) endpoint = std::getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
   Imds imds(endpoint ? endpoint : "http://169.254.169.254/");
   std::string instance_id, node;
+  const auto began = std::chrono::system_clock::now();
   auto boot_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(ctx->config.slurm.resume_timeout_s);
   while (!g_stop && std::chrono::steady_clock::now() < boot_deadline) {
     if (instance_id.empty()) {
@@ -118,6 +119,13 @@ int run_compute_node(const std::string& cluster_root) {
   std::printf("compute-node %s: I am Slurm node %s\n", instance_id.c_str(), node.c_str());
   std::fflush(stdout);
   (void)write_file_atomic(ctx->paths.run_dir() + "/node-" + instance_id, node + "\n", 0644);
+  // slurmctld keeps a powering-up node waiting, silently, while the boot time its slurmd reports
+  // (whole seconds, now - uptime) is before the power-up request; a local instance can get here
+  // within a second of that request (integration.faults.outage and .clock each saw a dynamic node
+  // that never registered). This process starts after the request: 2 s after it, slurmd's boot
+  // time is past it. On a real instance this adds at most 2 s to a boot of a minute or more.
+  while (!g_stop && std::chrono::system_clock::now() < began + std::chrono::seconds(2))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   pid_t slurmd = start_slurmd(*ctx, node);
 
   // computemgtd

@@ -183,9 +183,15 @@ void emit_group(const Group& g, std::string& out) {
 }  // namespace
 
 std::string compress_hostlist(const std::vector<std::string>& names) {
-  std::vector<Group> groups;
-  std::unordered_map<GroupKey, size_t, GroupKeyHash> index;
-  index.reserve(64);
+  // First pass: split every name around its last digit run.
+  struct Parsed {
+    GroupKey key;
+    uint64_t value = 0;
+    bool plain = false;
+  };
+  std::vector<Parsed> parsed;
+  parsed.reserve(names.size());
+  std::unordered_map<GroupKey, size_t, GroupKeyHash> padded_keys;  // value unused: a set
   size_t total_chars = 0;
   for (const std::string& full : names) {
     std::string_view name(full);
@@ -196,35 +202,37 @@ std::string compress_hostlist(const std::vector<std::string>& names) {
     size_t begin = end;
     while (begin > 0 && is_digit(name[begin - 1])) --begin;
     // Plain names get a width no numbered group can have, so "abc" never merges with "abc1".
-    GroupKey key{name, {}, SIZE_MAX};
-    uint64_t value = 0;
-    bool plain = end == 0 || end - begin > kMaxDigits || !parse_number(name.substr(begin, end - begin), value);
-    if (!plain) {
-      key.prefix = name.substr(0, begin);
-      key.suffix = name.substr(end);
-      key.width = (end - begin > 1 && name[begin] == '0') ? end - begin : 0;
+    Parsed p{GroupKey{name, {}, SIZE_MAX}};
+    p.plain = end == 0 || end - begin > kMaxDigits || !parse_number(name.substr(begin, end - begin), p.value);
+    if (!p.plain) {
+      p.key.prefix = name.substr(0, begin);
+      p.key.suffix = name.substr(end);
+      p.key.width = (end - begin > 1 && name[begin] == '0') ? end - begin : 0;
+      if (p.key.width != 0) padded_keys.try_emplace(p.key, 0);
     }
-    auto [it, inserted] = index.try_emplace(key, groups.size());
-    if (inserted) groups.push_back(Group{key, {}, plain});
-    if (!plain) groups[it->second].numbers.push_back(value);
+    parsed.push_back(p);
   }
-  // An unpadded number with as many digits as a padded group's width ("n100" beside "n099")
-  // prints identically inside that group, so it joins it and the output gets shorter.
-  for (auto& g : groups) {
-    if (g.plain || g.key.width == 0) continue;
-    auto it = index.find(GroupKey{g.key.prefix, g.key.suffix, 0});
-    if (it == index.end()) continue;
-    auto& unpadded = groups[it->second].numbers;
-    auto moved = std::stable_partition(unpadded.begin(), unpadded.end(),
-                                       [&](uint64_t v) { return digit_count(v) != g.key.width; });
-    g.numbers.insert(g.numbers.end(), moved, unpadded.end());
-    unpadded.erase(moved, unpadded.end());
+  // Second pass: group in order of first appearance. An unpadded number with as many digits as a
+  // padded group's width ("n100" beside "n099") prints identically inside that group, so it
+  // belongs to it and the output gets shorter. Deciding that before grouping (rather than moving
+  // numbers afterwards) keeps the group order a function of the names alone, so compressing the
+  // expansion of the output gives the output again, order included.
+  std::vector<Group> groups;
+  std::unordered_map<GroupKey, size_t, GroupKeyHash> index;
+  index.reserve(64);
+  for (Parsed& p : parsed) {
+    if (!p.plain && p.key.width == 0 && !padded_keys.empty()) {
+      GroupKey padded{p.key.prefix, p.key.suffix, digit_count(p.value)};
+      if (padded.width > 1 && padded_keys.count(padded)) p.key = padded;
+    }
+    auto [it, inserted] = index.try_emplace(p.key, groups.size());
+    if (inserted) groups.push_back(Group{p.key, {}, p.plain});
+    if (!p.plain) groups[it->second].numbers.push_back(p.value);
   }
   std::string out;
   out.reserve(total_chars / 4 + 64);
   for (auto& g : groups) {
     if (!g.plain) {
-      if (g.numbers.empty()) continue;
       std::sort(g.numbers.begin(), g.numbers.end());
       g.numbers.erase(std::unique(g.numbers.begin(), g.numbers.end()), g.numbers.end());
     }

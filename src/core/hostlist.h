@@ -17,7 +17,8 @@ Result<std::vector<std::string>> expand_hostlist(std::string_view expr);
 
 // Compresses names into the shortest Slurm-style expression: names sharing a prefix and
 // differing only in a trailing number are grouped into ranges ("q-dy-c5-[1-3,7]").
-// Order of groups follows the first appearance of each prefix; numbers are sorted.
+// Groups appear in the order of their first name; numbers are sorted. The result is canonical:
+// compressing the expansion of a compressed expression gives that expression back, unchanged.
 std::string compress_hostlist(const std::vector<std::string>& names);
 
 }  // namespace ebbflow::core

@@ -602,6 +602,8 @@ class Iteration {
     std::snprintf(factor, sizeof factor, "%.2f", rule.pool_scale);
     if (rule.feedback && std::string_view(factor) != "1.00")
       scaled = std::string(", scaled x") + factor + " to hold boot waits below the idle timer's";
+    if (still_learning(snap_.now, rule))
+      scaled += "; still learning the demand, so every idle node was kept ScaledownIdletime";
     add(ActionKind::kReleaseIdleNodes, "warm-pool",
         "idle beyond the warm pool (" + std::to_string(warm_pool_size(snap_.arrivals, snap_.now, rule)) +
             " nodes kept for the demand of the last hour" + scaled + ")",

@@ -83,6 +83,11 @@ int64_t nodes_freed_soon(std::span<const ExpectedFreeUp> running, int64_t now, c
   return freed;
 }
 
+bool still_learning(int64_t now, const ScaleDownSettings& settings) {
+  // Written without `now - recorded_since`, which overflows for the default.
+  return settings.recorded_since > now - settings.history;
+}
+
 std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since, std::span<const Arrival> arrivals,
                                             int64_t now, const ScaleDownSettings& settings,
                                             std::span<const ExpectedFreeUp> running) {
@@ -91,9 +96,10 @@ std::vector<size_t> choose_nodes_to_release(std::span<const int64_t> idle_since,
   const size_t pool = static_cast<size_t>(warm_pool_size(arrivals, now, settings));
   // Nodes freed soon go to the front of the reuse order and push the idle nodes back.
   const size_t shift = static_cast<size_t>(nodes_freed_soon(running, now, settings));
+  const int64_t least = still_learning(now, settings) ? settings.feedback_idle_timer : 0;
   for (size_t i = 0; i < idle_since.size(); ++i) {
     // Nodes reused first are the ones the next arrivals will take: they form the warm pool.
-    if (now - idle_since[i] >= idle_limit_at_rank(i + shift, pool, settings)) release.push_back(i);
+    if (now - idle_since[i] >= std::max(least, idle_limit_at_rank(i + shift, pool, settings))) release.push_back(i);
   }
   return release;
 }

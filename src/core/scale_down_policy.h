@@ -22,6 +22,8 @@
 //   caller's BootWaitFeedback (its own timeline, a few minutes behind); the pool is scaled by
 //   1 + gain x (our boot waits - the timer's + margin x jobs) so that the share of jobs waiting
 //   for a boot stays `feedback_margin` below the timer's: the margin is held by the rule.
+// - Learning. Until the caller has recorded one whole history (recorded_since), no idle node is
+//   released before the idle timer's ScaledownIdletime: a cold start is never worse than it.
 // - Optional (off by default): the nodes running jobs free within `freeup_horizon` by their
 //   user's estimate count ahead of the idle nodes in the reuse order.
 //
@@ -35,6 +37,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <queue>
 #include <span>
@@ -97,6 +100,12 @@ struct ScaleDownSettings {
   double feedback_max_scale = 4;
   // Multiplies the pool (after the periodic cap); set by with_feedback.
   double pool_scale = 1;
+  // Set by the caller: when it began recording submits. Until it has recorded one whole
+  // `history`, the windows that size the pool are partly blind (a cluster that has just started,
+  // or just turned the rule on, sees only the jobs still queued), so every idle node may idle at
+  // least `feedback_idle_timer` (ScaledownIdletime): while it learns, the rule is never quicker
+  // than the idle timer. The default: the whole history is known.
+  int64_t recorded_since = std::numeric_limits<int64_t>::min();
 };
 
 struct ExpectedFreeUp {
@@ -112,6 +121,9 @@ struct Arrival {
 // Nodes requested in each window ending at `now`: element k covers (now - (k+1) x window,
 // now - k x window]. `arrivals` must be in time order; entries older than the history or later
 // than `now` are ignored, so the caller may trim lazily.
+// Whether the caller has recorded less than one whole history at `now` (see recorded_since).
+bool still_learning(int64_t now, const ScaleDownSettings& settings);
+
 std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_t now,
                                        const ScaleDownSettings& settings);
 
@@ -123,6 +135,7 @@ int periodic_pool_size(std::span<const Arrival> arrivals, int64_t now, const Sca
 int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDownSettings& settings);
 
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
+// (choose_nodes_to_release raises it to feedback_idle_timer while the rule is still learning.)
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
 
 // Nodes the running jobs free in [now, now + freeup_horizon] by their estimates (0 when the

@@ -66,6 +66,7 @@ Result<std::vector<core::Arrival>> update_arrivals(slurm::SlurmClient& slurm, st
     record_launches(history, counts->nodes_launched, counts->nodes_failed, rule);
   record_jobs(history, *jobs, now, rule);
   rule = core::with_feedback(rule, history.feedback);
+  rule.recorded_since = history.recorded_since;
   if (!dry_run) {
     if (auto st = store.put("job_arrivals", arrival_history_to_json(history)); !st.ok()) return st.error();
   }

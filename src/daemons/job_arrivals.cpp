@@ -103,6 +103,7 @@ void record_arrivals(ArrivalHistory& history, const std::vector<JobSubmit>& jobs
 void record_jobs(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, int64_t now,
                  const core::ScaleDownSettings& settings) {
   const int64_t known_ids = history.max_job_id;
+  if (history.recorded_since == 0) history.recorded_since = now;
   record_arrivals(history, jobs, now - arrival_lookback_seconds(settings));
   if (!settings.feedback) {
     history.live_job_starts.clear();
@@ -190,7 +191,7 @@ std::string arrival_history_to_json(const ArrivalHistory& h) {
                    {"model_jobs", model_jobs},
                    {"model_events", events},
                    {"model_idle", idle}};
-  return json{{"max_job_id", h.max_job_id}, {"times", times},       {"nodes", nodes},
+  return json{{"max_job_id", h.max_job_id}, {"recorded_since", h.recorded_since}, {"times", times}, {"nodes", nodes},
               {"live_job_starts", live},    {"feedback", feedback}}
       .dump();
 }
@@ -229,6 +230,12 @@ Result<ArrivalHistory> arrival_history_from_json(const std::string& text) {
     return bad("not {max_job_id, times[], nodes[]} of equal lengths");
   ArrivalHistory h;
   h.max_job_id = j["max_job_id"].get<int64_t>();
+  // Absent in histories saved before 2026-12-05: 0, so the next read starts the learning hour
+  // (a cautious hour after an upgrade rather than a guess at what the old history covered).
+  if (j.contains("recorded_since")) {
+    if (!j["recorded_since"].is_number_integer()) return bad("recorded_since is not an integer");
+    h.recorded_since = j["recorded_since"].get<int64_t>();
+  }
   for (size_t i = 0; i < j["times"].size(); ++i) {
     if (!j["times"][i].is_number_integer() || !j["nodes"][i].is_number_integer()) return bad("entry " + std::to_string(i) + " is not two integers");
     h.arrivals.push_back({j["times"][i].get<int64_t>(), j["nodes"][i].get<int>()});

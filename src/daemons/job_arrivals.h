@@ -41,6 +41,7 @@ bool is_pending_state(const std::string& state);
 
 struct ArrivalHistory {
   int64_t max_job_id = 0;             // largest job id recorded
+  int64_t recorded_since = 0;         // the first read (0: none yet); the rule learns for an hour
   std::vector<core::Arrival> arrivals;  // time order
   // For the boot-wait feedback: the jobs squeue listed at the last read, by id, with their start
   // (-1 before it was seen), and the feedback's own state (its idle-timer model and balance).

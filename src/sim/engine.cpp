@@ -34,6 +34,7 @@ PolicyResult Engine::run(const Progress& progress) {
   const int64_t t0 = trace_.jobs.front().submit;
   const int64_t t_last = trace_.jobs.back().submit;
   now_ = t0;
+  if (s_.ebbflow_cold_start) s_.ebbflow.recorded_since = t0;  // it learns for the trace's first hour
   result_.wait_by_job.assign(trace_.jobs.size(), -1);
   if (s_.series_points > 0) {
     result_.series.start = t0;

@@ -41,6 +41,10 @@ struct SimSettings {
   int launch_batch_size = 500;
   uint64_t seed = 1;
   core::ScaleDownSettings ebbflow;  // idle_limit follows scaledown_idletime_s unless set apart
+  // ebbflow's rule starts recording with the trace, as a cluster that starts with it does, so it
+  // keeps every idle node ScaledownIdletime for the first history (an hour): its learning time.
+  // false: it knows the demand before the trace (no learning time; the hand-made tests).
+  bool ebbflow_cold_start = true;
   CloudModel cloud;
   int series_points = 800;        // samples kept for the report's time plots (0 = none)
 };

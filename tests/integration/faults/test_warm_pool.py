@@ -4,6 +4,9 @@
 One cluster (0 static, 3 dynamic nodes), ScaledownIdletime 5 min, so Slurm's SuspendTime is the
 rule's longest idle time, 4 x 5 min = 1200 s (an idle timer would keep an idle node 300 s).
 Checks in order:
+  (0) the rule has an hour of job history (the test dates the saved history's start back an hour,
+      as on a cluster that has run a while; a new history makes the rule keep every idle node
+      ScaledownIdletime while it learns, which the unit tests cover);
   (1) slurm.conf has SuspendTime=1200;
   (2) a 2-node job and a long 1-node job run (both --exclusive, so they share no node); when the 2-node job ends, its two nodes are idle
       beyond the warm pool (one 2-node submit in the last hour: the pool is the 0.7 quantile of
@@ -32,6 +35,35 @@ CONFIG = cluster_config(
     slurm_settings={"ScaledownIdletime": 5, "ScaledownPolicy": "warm-pool"})
 c = Cluster(NAME, CONFIG)
 state = {}
+
+
+def saved_history(db):
+    row = db.execute("SELECT value FROM kv WHERE key='job_arrivals'").fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def established_history():
+    """Dates the history's start back an hour, until clustermgtd's saved history keeps it (each
+    loop rewrites the history it read; a write between its read and its write is lost, so the
+    value must still be there two loops later)."""
+    db = sqlite3.connect(os.path.join(c.root, "state.db"), timeout=30)
+    seen = []
+    try:
+        def settled():
+            history = saved_history(db)
+            if history is None:  # no loop has read squeue yet
+                return False
+            if history.get("recorded_since", 0) <= time.time() - 3600:
+                seen.append(time.time())
+                return seen[-1] - seen[0] >= 2 * c.loop_time + 1
+            seen.clear()
+            history["recorded_since"] = int(time.time()) - 3700
+            with db:
+                db.execute("UPDATE kv SET value=? WHERE key='job_arrivals'", (json.dumps(history),))
+            return False
+        wait_for("the saved job history an hour old", settled, 120, interval=1)
+    finally:
+        db.close()
 
 
 def suspend_time():
@@ -89,6 +121,7 @@ def history_saved():
         assert found, f"no job_arrivals in the state database (tables {tables})"
         history = json.loads(next(v for v in found if isinstance(v, str) and v.startswith("{")))
         assert history["max_job_id"] >= int(state["long"]), history
+        assert 0 < history["recorded_since"] <= time.time() - 3600, f"the history's start was not kept: {history}"
         # The boot-wait feedback follows the jobs: the long job is tracked as started (its start
         # seen), the 2-node job, gone from squeue, no longer; both booted nodes (no static node).
         live = {str(job_id): start for job_id, start in history["live_job_starts"]}
@@ -106,6 +139,7 @@ def history_saved():
 
 def main():
     return c.run([
+        ("(0) the rule has an hour of history", established_history),
         ("(1) SuspendTime is the rule's longest idle time", suspend_time),
         ("(2) idle nodes beyond the warm pool powered down by clustermgtd", jobs_then_release),
         ("(3) the busy node keeps its job and instance", busy_node_kept),

@@ -129,6 +129,26 @@ TEST(WarmPoolRelease, TheBootWaitFeedbackScalesThePoolAndTheReasonSaysSo) {
   EXPECT_EQ(released(decide_iteration(cluster(demand), {}, s)), (std::vector<std::string>{"q-dy-c-3"}));
 }
 
+TEST(WarmPoolRelease, WhileLearningNoNodeGoesBeforeScaledownIdletime) {
+  // The history began 20 minutes ago (a new cluster, or the rule just turned on): no demand seen,
+  // but it may have missed some. dy-1 (idle 30 s) is kept; dy-2 and dy-3 have idled past the
+  // idle timer's 600 s and go, as under the idle timer. An hour after the history began the rule
+  // alone decides (as in NoRecentDemandReleasesEveryIdleDynamicNode...).
+  ManagerSettings s = warm_settings();
+  s.warm_pool->recorded_since = T0 - 1200;
+  auto plan = decide_iteration(cluster({}), {}, s);
+  EXPECT_EQ(released(plan), (std::vector<std::string>{"q-dy-c-2", "q-dy-c-3"}));
+  bool said = false;
+  for (const auto& a : plan.actions)
+    if (a.kind == ActionKind::kReleaseIdleNodes) said = a.reason.find("still learning") != std::string::npos;
+  EXPECT_TRUE(said);
+  s.warm_pool->recorded_since = T0 - 3600;
+  EXPECT_EQ(released(decide_iteration(cluster({}), {}, s)),
+            (std::vector<std::string>{"q-dy-c-1", "q-dy-c-2", "q-dy-c-3"}));
+  EXPECT_TRUE(still_learning(T0, ScaleDownSettings{.recorded_since = T0 - 3599}));
+  EXPECT_FALSE(still_learning(T0, ScaleDownSettings{}));  // the default: the whole history is known
+}
+
 TEST(WarmPoolRelease, IdleTimerPolicyReleasesNothing) {
   ManagerSettings s = warm_settings();
   s.warm_pool.reset();

@@ -75,6 +75,17 @@ TEST(JobArrivals, JsonRoundTripAndCorruptText) {
   EXPECT_EQ(back->max_job_id, 6);
   ASSERT_EQ(back->arrivals.size(), 2u);
   EXPECT_EQ(back->arrivals[1].nodes, 3);
+  EXPECT_EQ(back->recorded_since, 0);  // no read yet
+  // The first read starts the learning hour; it is saved; a history saved before the field
+  // existed loads without it (0), so its next read starts the hour.
+  record_jobs(h, {}, T + 60, core::ScaleDownSettings{});
+  record_jobs(h, {}, T + 120, core::ScaleDownSettings{});
+  EXPECT_EQ(h.recorded_since, T + 60);
+  EXPECT_EQ(arrival_history_from_json(arrival_history_to_json(h))->recorded_since, T + 60);
+  auto old = arrival_history_from_json("{\"max_job_id\":1,\"times\":[],\"nodes\":[]}");
+  ASSERT_TRUE(old.ok());
+  EXPECT_EQ(old->recorded_since, 0);
+  EXPECT_FALSE(arrival_history_from_json("{\"max_job_id\":1,\"recorded_since\":\"x\",\"times\":[],\"nodes\":[]}").ok());
   for (const char* bad : {"", "[]", "{\"max_job_id\":1,\"times\":[1],\"nodes\":[]}", "{\"max_job_id\":\"x\",\"times\":[],\"nodes\":[]}",
                           "{\"max_job_id\":1,\"times\":[\"a\"],\"nodes\":[1]}"})
     EXPECT_FALSE(arrival_history_from_json(bad).ok()) << bad;

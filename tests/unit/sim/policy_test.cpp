@@ -24,6 +24,27 @@ TEST(Policy, EbbflowReleasesSurplusIdleNodesAfterSurplusIdle) {
   EXPECT_DOUBLE_EQ(billed_seconds(run_policy(make_trace({{0, 1000, 1}}), Policy::kEbbflow, s)), 1380);
 }
 
+TEST(Policy, EbbflowKeepsIdleNodesTheIdleTimeWhileItLearns) {
+  // A cluster that starts with the trace has seen no demand yet: for the first hour (the rule's
+  // history) its idle nodes stay ScaledownIdletime, as pcluster3's do. The job ends at 1300, the
+  // node has idled 600 s at 1900 and goes at the 1920 loop (pcluster3: SuspendTime from 1300,
+  // released at 1920 too). A job ending after the first hour is judged by the rule alone.
+  auto s = small_settings();
+  s.ebbflow_cold_start = true;
+  auto early = run_policy(make_trace({{0, 1000, 1}}), Policy::kEbbflow, s);
+  auto pc3 = run_policy(make_trace({{0, 1000, 1}}), Policy::kPcluster3, s);
+  EXPECT_DOUBLE_EQ(billed_seconds(early), 1920);
+  EXPECT_DOUBLE_EQ(billed_seconds(early), billed_seconds(pc3));
+  // Two jobs. The first (submitted at 0, so the history starts there) boots to 300 and ends at
+  // 310: learning, its node idles 600 s and goes at the 960 loop (knowing the demand: at 360).
+  // The second boots at 3600 and ends at 4900, past the hour: its node goes at the next loop,
+  // 4920, either way (the pool is empty: one window of the last hour has a submit).
+  auto late = run_policy(make_trace({{0, 10, 1}, {3600, 1000, 1}}), Policy::kEbbflow, s);
+  auto late_known = run_policy(make_trace({{0, 10, 1}, {3600, 1000, 1}}), Policy::kEbbflow, small_settings());
+  EXPECT_DOUBLE_EQ(billed_seconds(late), 960 + (4920 - 3600));
+  EXPECT_DOUBLE_EQ(billed_seconds(late_known), 360 + (4920 - 3600));
+}
+
 TEST(Policy, EbbflowKeepsAWarmPoolSizedFromRecentArrivals) {
   // Jobs of one node arrive every 200 s; each runs 100 s. Job 0 boots 0..300 and runs to 400;
   // job 1 (200) arrives while that node boots, so it boots a second node (200..500). From job 2

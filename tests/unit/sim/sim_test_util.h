@@ -29,6 +29,7 @@ inline SimSettings small_settings() {
   s.series_points = 0;
   s.cloud.boot_time_s = 300;
   s.ebbflow.idle_limit = s.scaledown_idletime_s;
+  s.ebbflow_cold_start = false;  // the rule itself; Policy.EbbflowKeepsIdleNodesTheIdleTimeWhileItLearns tests its first hour
   return s;
 }
 

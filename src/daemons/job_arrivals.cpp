@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <ctime>
+#include <set>
 #include <nlohmann/json.hpp>
 
 namespace ebbflow::daemons {
@@ -81,16 +82,25 @@ bool is_pending_state(const std::string& state) {
          state == "REQUEUE_FED" || state == "RESV_DEL_HOLD" || state == "SPECIAL_EXIT";
 }
 
-void record_arrivals(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, int64_t keep_since) {
-  std::vector<JobSubmit> fresh;
+namespace {
+
+// The jobs with an id above `known_ids` (not recorded yet), in submit order (ties by id).
+std::vector<const JobSubmit*> new_jobs(const std::vector<JobSubmit>& jobs, int64_t known_ids) {
+  std::vector<const JobSubmit*> fresh;
   for (const auto& j : jobs)
-    if (j.job_id > history.max_job_id) fresh.push_back(j);
-  std::sort(fresh.begin(), fresh.end(), [](const JobSubmit& a, const JobSubmit& b) {
-    return a.submit_time != b.submit_time ? a.submit_time < b.submit_time : a.job_id < b.job_id;
+    if (j.job_id > known_ids) fresh.push_back(&j);
+  std::sort(fresh.begin(), fresh.end(), [](const JobSubmit* a, const JobSubmit* b) {
+    return a->submit_time != b->submit_time ? a->submit_time < b->submit_time : a->job_id < b->job_id;
   });
-  for (const auto& j : fresh) {
-    history.max_job_id = std::max(history.max_job_id, j.job_id);
-    history.arrivals.push_back({j.submit_time, j.nodes});
+  return fresh;
+}
+
+}  // namespace
+
+void record_arrivals(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, int64_t keep_since) {
+  for (const JobSubmit* j : new_jobs(jobs, history.max_job_id)) {
+    history.max_job_id = std::max(history.max_job_id, j->job_id);
+    history.arrivals.push_back({j->submit_time, j->nodes});
   }
   // Slurm's submit times can be a little out of id order (and the clock can step): keep time order.
   std::stable_sort(history.arrivals.begin(), history.arrivals.end(),
@@ -111,22 +121,17 @@ void record_jobs(ArrivalHistory& history, const std::vector<JobSubmit>& jobs, in
   }
   core::BootWaitFeedback& fb = history.feedback;
   // New jobs, in submit order (the model takes events in time order within its lag).
-  std::vector<const JobSubmit*> fresh;
-  for (const auto& j : jobs)
-    if (j.job_id > known_ids && !history.live_job_starts.count(j.job_id)) fresh.push_back(&j);
-  std::sort(fresh.begin(), fresh.end(), [](const JobSubmit* a, const JobSubmit* b) {
-    return a->submit_time != b->submit_time ? a->submit_time < b->submit_time : a->job_id < b->job_id;
-  });
-  for (const JobSubmit* j : fresh) {
+  for (const JobSubmit* j : new_jobs(jobs, known_ids)) {
+    if (history.live_job_starts.count(j->job_id)) continue;  // listed twice in one read
     core::feedback_on_submit(fb, std::min(j->submit_time, now), j->job_id, j->nodes, settings);
     history.live_job_starts[j->job_id] = -1;
   }
   // Starts: once per job, when first seen started; CONFIGURING means its nodes are booting.
-  std::map<int64_t, bool> listed;
+  std::set<int64_t> listed;
   for (const auto& j : jobs) {
     auto live = history.live_job_starts.find(j.job_id);
     if (live == history.live_job_starts.end()) continue;  // listed before the history began
-    listed[j.job_id] = true;
+    listed.insert(j.job_id);
     if (live->second >= 0 || is_pending_state(j.state)) continue;
     live->second = j.start_time > 0 ? std::min(j.start_time, now) : now;
     core::feedback_on_start(fb, now, j.state == "CONFIGURING", settings);

@@ -91,7 +91,7 @@ struct SlurmSettings {
   // ParallelCluster 3) or "warm-pool" (clustermgtd runs ebbflow's release rule,
   // core::choose_nodes_to_release; Slurm's SuspendTime becomes the rule's longest idle time,
   // 4 x ScaledownIdletime, as a backstop for when clustermgtd is not running).
-  std::string scaledown_policy = "idle-timer";
+  std::string scaledown_policy = "warm-pool";
   bool warm_pool() const { return scaledown_policy == "warm-pool"; }
   // Slurm's SuspendTime in seconds (-1: never).
   int suspend_time_s() const {

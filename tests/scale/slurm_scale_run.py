@@ -35,7 +35,10 @@ def config(nodes):
         [{"Name": "big", "ComputeResources": [compute_resource("c5large", "c5.large", 0, nodes)]}],
         {"LoopTime": LOOP, "NodeReplacementTimeout": 900, "OrphanedInstanceTimeout": 300},
         computemgtd={"ClustermgtdTimeout": 600},
-        slurm_settings={"ScaledownIdletime": 1, "SuspendTimeout": 60, "ResumeTimeout": 900})
+        # idle-timer: the scale-down figure is Slurm's SuspendTime at 10,000 nodes (docs/performance.md),
+        # measured before warm-pool became the default.
+        slurm_settings={"ScaledownIdletime": 1, "SuspendTimeout": 60, "ResumeTimeout": 900,
+                        "ScaledownPolicy": "idle-timer"})
 
 
 def metrics(c):

@@ -71,7 +71,7 @@ TEST(LoadConfig, ScaledownPolicyChoosesWhoReleasesIdleNodes) {
   const std::string text = typo.issues[0].to_string("policy.yaml");
   EXPECT_NE(text.find("ScaledownPolicy"), std::string::npos) << text;
   EXPECT_NE(text.find("did you mean 'warm-pool'"), std::string::npos) << text;
-  EXPECT_EQ(ClusterConfig{}.slurm.scaledown_policy, "idle-timer");
+  EXPECT_EQ(ClusterConfig{}.slurm.scaledown_policy, "warm-pool");  // the default since 2026-12-05
 }
 
 TEST(LoadConfig, EveryKeyIsReadWhenGiven) {

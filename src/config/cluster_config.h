@@ -83,12 +83,12 @@ struct ComputemgtdSettings {
 };
 
 struct SlurmSettings {
-  int scaledown_idletime_min = 10;  // SuspendTime = x * 60 s
+  int scaledown_idletime_min = 10;  // idle-timer: SuspendTime = x * 60 s (warm-pool: see below)
   int resume_timeout_s = 1800;      // ComputeNodeBootstrapTimeout
   int suspend_timeout_s = 120;
   std::string scaling_strategy = "best-effort";  // all-or-nothing | best-effort
   // Who releases idle dynamic nodes: "idle-timer" (Slurm's SuspendTime = ScaledownIdletime, as
-  // ParallelCluster 3) or "warm-pool" (clustermgtd runs ebbflow's release rule,
+  // ParallelCluster 3) or "warm-pool", the default (clustermgtd runs ebbflow's release rule,
   // core::choose_nodes_to_release; Slurm's SuspendTime becomes the rule's longest idle time,
   // 4 x ScaledownIdletime, as a backstop for when clustermgtd is not running).
   std::string scaledown_policy = "warm-pool";

@@ -121,9 +121,6 @@ struct Arrival {
 // Nodes requested in each window ending at `now`: element k covers (now - (k+1) x window,
 // now - k x window]. `arrivals` must be in time order; entries older than the history or later
 // than `now` are ignored, so the caller may trim lazily.
-// Whether the caller has recorded less than one whole history at `now` (see recorded_since).
-bool still_learning(int64_t now, const ScaleDownSettings& settings);
-
 std::vector<int64_t> demand_per_window(std::span<const Arrival> arrivals, int64_t now,
                                        const ScaleDownSettings& settings);
 
@@ -137,6 +134,9 @@ int warm_pool_size(std::span<const Arrival> arrivals, int64_t now, const ScaleDo
 // Longest idle time of the idle node at `rank` (reuse order) when the pool holds `pool` nodes.
 // (choose_nodes_to_release raises it to feedback_idle_timer while the rule is still learning.)
 int64_t idle_limit_at_rank(size_t rank, size_t pool, const ScaleDownSettings& settings);
+
+// Whether the caller has recorded less than one whole history at `now` (see recorded_since).
+bool still_learning(int64_t now, const ScaleDownSettings& settings);
 
 // Nodes the running jobs free in [now, now + freeup_horizon] by their estimates (0 when the
 // horizon is 0). A job past its estimate (end < now) is not counted: when it ends is unknown.

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <limits>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace ebbflow::core {
 namespace {
@@ -191,7 +192,7 @@ std::string compress_hostlist(const std::vector<std::string>& names) {
   };
   std::vector<Parsed> parsed;
   parsed.reserve(names.size());
-  std::unordered_map<GroupKey, size_t, GroupKeyHash> padded_keys;  // value unused: a set
+  std::unordered_set<GroupKey, GroupKeyHash> padded_keys;  // (prefix, suffix, width) of padded names
   size_t total_chars = 0;
   for (const std::string& full : names) {
     std::string_view name(full);
@@ -208,7 +209,7 @@ std::string compress_hostlist(const std::vector<std::string>& names) {
       p.key.prefix = name.substr(0, begin);
       p.key.suffix = name.substr(end);
       p.key.width = (end - begin > 1 && name[begin] == '0') ? end - begin : 0;
-      if (p.key.width != 0) padded_keys.try_emplace(p.key, 0);
+      if (p.key.width != 0) padded_keys.insert(p.key);
     }
     parsed.push_back(p);
   }

@@ -110,16 +110,8 @@ def busy_node_kept():
 def history_saved():
     db = sqlite3.connect(f"file:{os.path.join(c.root, 'state.db')}?mode=ro", uri=True)
     try:
-        tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        found = None
-        for t in tables:
-            cols = [r[1] for r in db.execute(f"PRAGMA table_info({t})")]
-            if "key" in cols:
-                row = db.execute(f"SELECT * FROM {t} WHERE key='job_arrivals'").fetchone()
-                if row:
-                    found = row
-        assert found, f"no job_arrivals in the state database (tables {tables})"
-        history = json.loads(next(v for v in found if isinstance(v, str) and v.startswith("{")))
+        history = saved_history(db)
+        assert history is not None, "no job_arrivals in the state database"
         assert history["max_job_id"] >= int(state["long"]), history
         assert 0 < history["recorded_since"] <= time.time() - 3600, f"the history's start was not kept: {history}"
         # The boot-wait feedback follows the jobs: the long job is tracked as started (its start

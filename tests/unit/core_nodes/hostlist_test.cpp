@@ -39,7 +39,7 @@ TEST(Hostlist, ExpandsSlurmForms) {
 TEST(Hostlist, RejectsMalformedExpressions) {
   for (const char* bad : {"n[3-1]", "n[1-3", "n1-3]", "n[[1-3]]", "a,,b", ",a", "a,", "n[]", "n[1,]",
                           "n[,1]", "n[1-]", "n[-1]", "n[a-b]", "n[1-2]x[3-4]", "n[1-2000000]", "a b",
-                          "n[1-600000],m[1-600000]", "n[1-1-2]"}) {
+                          "n[1-600000],m[1-600000]", "n[1-1-2]", "a\rb", "a\r,b"}) {
     auto r = expand_hostlist(bad);
     ASSERT_FALSE(r.ok()) << bad;
     EXPECT_EQ(r.error().kind, ErrorKind::kInvalidInput) << bad;
